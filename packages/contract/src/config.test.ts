@@ -1,0 +1,80 @@
+import { describe, expect, it } from 'vitest';
+import { parseConfig } from './config.js';
+
+const defaults = { port: 8081, cpus: 2 };
+
+describe('parseConfig', () => {
+  it('uses the defaults of the contract', () => {
+    expect(parseConfig({}, defaults)).toEqual({
+      ok: true,
+      config: {
+        port: 8081,
+        host: '0.0.0.0',
+        maxUploadBytes: 26_214_400,
+        maxInputPixels: 50_000_000,
+        concurrency: 2,
+        queueDepth: 8,
+        requestTimeoutMs: 30_000,
+        shutdownTimeoutMs: 10_000,
+        logLevel: 'info',
+      },
+    });
+  });
+
+  it('reads every variable', () => {
+    const result = parseConfig(
+      {
+        PORT: '9000',
+        HOST: '127.0.0.1',
+        MAX_UPLOAD_BYTES: '1000',
+        MAX_INPUT_PIXELS: '2000',
+        CONCURRENCY: '3',
+        QUEUE_DEPTH: '0',
+        REQUEST_TIMEOUT_MS: '50',
+        SHUTDOWN_TIMEOUT_MS: '60',
+        LOG_LEVEL: 'debug',
+      },
+      defaults,
+    );
+    expect(result).toEqual({
+      ok: true,
+      config: {
+        port: 9000,
+        host: '127.0.0.1',
+        maxUploadBytes: 1000,
+        maxInputPixels: 2000,
+        concurrency: 3,
+        queueDepth: 0,
+        requestTimeoutMs: 50,
+        shutdownTimeoutMs: 60,
+        logLevel: 'debug',
+      },
+    });
+  });
+
+  it('derives QUEUE_DEPTH from CONCURRENCY', () => {
+    expect(parseConfig({ CONCURRENCY: '5' }, defaults)).toMatchObject({ config: { queueDepth: 20 } });
+  });
+
+  it('reports every invalid variable by name', () => {
+    const result = parseConfig(
+      {
+        PORT: '70000',
+        CONCURRENCY: '0',
+        MAX_UPLOAD_BYTES: 'lots',
+        REQUEST_TIMEOUT_MS: '-1',
+        LOG_LEVEL: 'loud',
+      },
+      defaults,
+    );
+    expect(result.ok).toBe(false);
+    if (result.ok) return;
+    expect(result.errors.map((e) => e.split(' ')[0])).toEqual([
+      'CONCURRENCY',
+      'PORT',
+      'MAX_UPLOAD_BYTES',
+      'REQUEST_TIMEOUT_MS',
+      'LOG_LEVEL',
+    ]);
+  });
+});

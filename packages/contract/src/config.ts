@@ -1,0 +1,88 @@
+// Configuration of both services: env names, defaults and the one validating parser.
+
+export const DEFAULT_PORTS = { go: 8080, ts: 8081 } as const;
+
+export const LOG_LEVELS = ['debug', 'info', 'warn', 'error'] as const;
+export type LogLevel = (typeof LOG_LEVELS)[number];
+
+export interface ServiceConfig {
+  port: number;
+  host: string;
+  maxUploadBytes: number;
+  maxInputPixels: number;
+  concurrency: number;
+  queueDepth: number;
+  requestTimeoutMs: number;
+  shutdownTimeoutMs: number;
+  logLevel: LogLevel;
+}
+
+/** Env name → meaning and default, as the README and OpenAPI document describe them. */
+export const CONFIG_VARIABLES = {
+  PORT: { default: 'go 8080, ts 8081', description: 'TCP port to listen on.' },
+  HOST: { default: '0.0.0.0', description: 'Address to listen on.' },
+  MAX_UPLOAD_BYTES: { default: '26214400', description: 'Largest accepted request body (413 beyond).' },
+  MAX_INPUT_PIXELS: {
+    default: '50000000',
+    description: 'Largest width×height of an input or planned output (422 IMAGE_TOO_LARGE beyond).',
+  },
+  CONCURRENCY: { default: 'number of CPUs', description: 'Images processed at once.' },
+  QUEUE_DEPTH: {
+    default: '4 × CONCURRENCY',
+    description: 'Requests allowed to wait for a slot (503 beyond).',
+  },
+  REQUEST_TIMEOUT_MS: {
+    default: '30000',
+    description: 'Deadline for queueing plus processing (503 beyond).',
+  },
+  SHUTDOWN_TIMEOUT_MS: { default: '10000', description: 'Grace period for in-flight requests on SIGTERM.' },
+  LOG_LEVEL: { default: 'info', description: 'One of debug, info, warn, error.' },
+} as const;
+
+export type ConfigVariable = keyof typeof CONFIG_VARIABLES;
+
+export type ConfigResult = { ok: true; config: ServiceConfig } | { ok: false; errors: string[] };
+
+type Env = Readonly<Record<string, string | undefined>>;
+
+/**
+ * Reads the service configuration from env. `cpus` is the number of CPUs the process may use.
+ * Every invalid variable is reported, by name, so a start-up failure says all that is wrong at once.
+ */
+export function parseConfig(env: Env, defaults: { port: number; cpus: number }): ConfigResult {
+  const errors: string[] = [];
+  const int = (
+    name: ConfigVariable,
+    fallback: number,
+    min: number,
+    max = Number.MAX_SAFE_INTEGER,
+  ): number => {
+    const raw = env[name];
+    if (raw === undefined || raw === '') return fallback;
+    if (!/^[0-9]+$/.test(raw) || Number(raw) < min || Number(raw) > max) {
+      errors.push(`${name} must be an integer from ${min} to ${max}, got "${raw}"`);
+      return fallback;
+    }
+    return Number(raw);
+  };
+
+  const concurrency = int('CONCURRENCY', Math.max(1, defaults.cpus), 1, 1024);
+  const config: ServiceConfig = {
+    port: int('PORT', defaults.port, 0, 65535),
+    host: env.HOST === undefined || env.HOST === '' ? '0.0.0.0' : env.HOST,
+    maxUploadBytes: int('MAX_UPLOAD_BYTES', 26_214_400, 1),
+    maxInputPixels: int('MAX_INPUT_PIXELS', 50_000_000, 1),
+    concurrency,
+    queueDepth: int('QUEUE_DEPTH', 4 * concurrency, 0, 1_000_000),
+    requestTimeoutMs: int('REQUEST_TIMEOUT_MS', 30_000, 1),
+    shutdownTimeoutMs: int('SHUTDOWN_TIMEOUT_MS', 10_000, 0),
+    logLevel: 'info',
+  };
+
+  const level = env.LOG_LEVEL;
+  if (level !== undefined && level !== '') {
+    if ((LOG_LEVELS as readonly string[]).includes(level)) config.logLevel = level as LogLevel;
+    else errors.push(`LOG_LEVEL must be one of ${LOG_LEVELS.join(', ')}, got "${level}"`);
+  }
+  return errors.length > 0 ? { ok: false, errors } : { ok: true, config };
+}

@@ -1,0 +1,52 @@
+// Metric names both services expose at GET /metrics, beside their client library's process metrics.
+
+export const METRICS = {
+  httpRequests: {
+    name: 'http_requests_total',
+    type: 'counter',
+    help: 'HTTP requests answered.',
+    labels: ['route', 'method', 'status'],
+  },
+  httpDuration: {
+    name: 'http_request_duration_seconds',
+    type: 'histogram',
+    help: 'Time from request to response.',
+    labels: ['route', 'method', 'status'],
+  },
+  stageDuration: {
+    name: 'image_stage_duration_seconds',
+    type: 'histogram',
+    help: 'Time spent in each image stage.',
+    labels: ['stage'],
+  },
+  inflight: { name: 'image_inflight', type: 'gauge', help: 'Images being processed now.', labels: [] },
+  queued: {
+    name: 'image_queued',
+    type: 'gauge',
+    help: 'Requests waiting for a processing slot.',
+    labels: [],
+  },
+  rejected: {
+    name: 'image_rejected_total',
+    type: 'counter',
+    help: 'Requests answered with a contract error, by code.',
+    labels: ['code'],
+  },
+  bytes: {
+    name: 'image_bytes_total',
+    type: 'counter',
+    help: 'Image bytes received (in) and sent (out).',
+    labels: ['direction'],
+  },
+} as const;
+
+export const METRIC_NAMES = Object.values(METRICS).map((m) => m.name);
+
+/** Process metrics both client libraries (prom-client, client_golang) export by default. */
+export const PROCESS_METRIC_NAMES = ['process_cpu_seconds_total', 'process_resident_memory_bytes'] as const;
+
+export const STAGES = ['decode', 'transform', 'encode'] as const;
+export type Stage = (typeof STAGES)[number];
+
+/** Seconds; chosen to resolve 1 ms small images up to 30 s timeouts. */
+export const DURATION_BUCKETS = [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30];
