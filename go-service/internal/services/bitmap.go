@@ -1,0 +1,207 @@
+package services
+
+import (
+	"image"
+	"image/color"
+	"image/draw"
+)
+
+// bitmap is the pipeline's raster: 8-bit gray (Ch 1) or 8-bit premultiplied
+// RGBA (Ch 4), origin at (0, 0).
+type bitmap struct {
+	Pix    []byte
+	W, H   int
+	Stride int
+	Ch     int
+}
+
+func newBitmap(w, h, ch int) *bitmap {
+	return &bitmap{Pix: make([]byte, w*h*ch), W: w, H: h, Stride: w * ch, Ch: ch}
+}
+
+func (b *bitmap) gray() *image.Gray {
+	return &image.Gray{Pix: b.Pix, Stride: b.Stride, Rect: image.Rect(0, 0, b.W, b.H)}
+}
+
+func (b *bitmap) rgba() *image.RGBA {
+	return &image.RGBA{Pix: b.Pix, Stride: b.Stride, Rect: image.Rect(0, 0, b.W, b.H)}
+}
+
+// luma is Rec.601 on 8-bit values, rounded: the weights sum to 1<<16.
+func luma(r, g, b uint32) uint8 {
+	return uint8((19595*r + 38470*g + 7471*b + 1<<15) >> 16)
+}
+
+// toGray returns the Rec.601 luma of an opaque image. A YCbCr image already
+// holds it: its Y plane is used in place, without a copy.
+func toGray(img image.Image) *bitmap {
+	r := img.Bounds()
+	w, h := r.Dx(), r.Dy()
+	switch m := img.(type) {
+	case *image.YCbCr:
+		off := m.YOffset(r.Min.X, r.Min.Y)
+		return &bitmap{Pix: m.Y[off:], W: w, H: h, Stride: m.YStride, Ch: 1}
+	case *image.Gray:
+		off := m.PixOffset(r.Min.X, r.Min.Y)
+		return &bitmap{Pix: m.Pix[off:], W: w, H: h, Stride: m.Stride, Ch: 1}
+	case *image.NYCbCrA:
+		off := m.YOffset(r.Min.X, r.Min.Y)
+		return &bitmap{Pix: m.Y[off:], W: w, H: h, Stride: m.YStride, Ch: 1}
+	}
+	out := newBitmap(w, h, 1)
+	switch m := img.(type) {
+	case *image.RGBA:
+		for y := range h {
+			src := m.Pix[m.PixOffset(r.Min.X, r.Min.Y+y):][:w*4]
+			dst := out.Pix[y*w : y*w+w]
+			for x := range dst {
+				p := src[x*4 : x*4+3 : x*4+3]
+				dst[x] = luma(uint32(p[0]), uint32(p[1]), uint32(p[2]))
+			}
+		}
+	case *image.NRGBA:
+		for y := range h {
+			src := m.Pix[m.PixOffset(r.Min.X, r.Min.Y+y):][:w*4]
+			dst := out.Pix[y*w : y*w+w]
+			for x := range dst {
+				p := src[x*4 : x*4+3 : x*4+3]
+				dst[x] = luma(uint32(p[0]), uint32(p[1]), uint32(p[2]))
+			}
+		}
+	case *image.Paletted:
+		var lut [256]uint8
+		for i, c := range m.Palette {
+			cr, cg, cb, _ := c.RGBA()
+			lut[i] = luma(cr>>8, cg>>8, cb>>8)
+		}
+		for y := range h {
+			src := m.Pix[m.PixOffset(r.Min.X, r.Min.Y+y):][:w]
+			dst := out.Pix[y*w : y*w+w]
+			for x, idx := range src {
+				dst[x] = lut[idx]
+			}
+		}
+	case *image.CMYK:
+		for y := range h {
+			src := m.Pix[m.PixOffset(r.Min.X, r.Min.Y+y):][:w*4]
+			dst := out.Pix[y*w : y*w+w]
+			for x := range dst {
+				p := src[x*4 : x*4+4 : x*4+4]
+				cr, cg, cb := color.CMYKToRGB(p[0], p[1], p[2], p[3])
+				dst[x] = luma(uint32(cr), uint32(cg), uint32(cb))
+			}
+		}
+	default:
+		i := 0
+		for y := r.Min.Y; y < r.Max.Y; y++ {
+			for x := r.Min.X; x < r.Max.X; x++ {
+				cr, cg, cb, _ := img.At(x, y).RGBA()
+				out.Pix[i] = luma(cr>>8, cg>>8, cb>>8)
+				i++
+			}
+		}
+	}
+	return out
+}
+
+// toRGBA converts any decoded image to premultiplied 8-bit RGBA.
+func toRGBA(img image.Image) *bitmap {
+	r := img.Bounds()
+	w, h := r.Dx(), r.Dy()
+	out := newBitmap(w, h, 4)
+	switch m := img.(type) {
+	case *image.CMYK:
+		// The stdlib has no fast path from CMYK; convert each pixel once.
+		for y := range h {
+			src := m.Pix[m.PixOffset(r.Min.X, r.Min.Y+y):][:w*4]
+			dst := out.Pix[y*out.Stride : y*out.Stride+w*4]
+			for x := 0; x < len(dst); x += 4 {
+				p := src[x : x+4 : x+4]
+				cr, cg, cb := color.CMYKToRGB(p[0], p[1], p[2], p[3])
+				d := dst[x : x+4 : x+4]
+				d[0], d[1], d[2], d[3] = cr, cg, cb, 0xff
+			}
+		}
+	case *image.Gray:
+		for y := range h {
+			src := m.Pix[m.PixOffset(r.Min.X, r.Min.Y+y):][:w]
+			dst := out.Pix[y*out.Stride : y*out.Stride+w*4]
+			for x, v := range src {
+				d := dst[x*4 : x*4+4 : x*4+4]
+				d[0], d[1], d[2], d[3] = v, v, v, 0xff
+			}
+		}
+	default:
+		// image/draw has fast paths for YCbCr, NRGBA, RGBA and Paletted
+		// sources, and a correct (slow) generic one for the rest.
+		draw.Draw(out.rgba(), out.rgba().Rect, img, r.Min, draw.Src)
+	}
+	return out
+}
+
+// flattenOnWhite composites premultiplied RGBA onto opaque white, in place.
+func flattenOnWhite(b *bitmap) {
+	for y := range b.H {
+		row := b.Pix[y*b.Stride : y*b.Stride+b.W*4]
+		for x := 0; x < len(row); x += 4 {
+			p := row[x : x+4 : x+4]
+			if a := p[3]; a != 0xff {
+				k := 0xff - a
+				p[0], p[1], p[2], p[3] = sat(p[0], k), sat(p[1], k), sat(p[2], k), 0xff
+			}
+		}
+	}
+}
+
+func sat(c, k uint8) uint8 {
+	if v := uint16(c) + uint16(k); v < 0xff {
+		return uint8(v)
+	}
+	return 0xff
+}
+
+// unpremultiply returns straight-alpha channels of one premultiplied pixel.
+func unpremultiply(r, g, b, a uint8) (uint32, uint32, uint32) {
+	switch a {
+	case 0:
+		return 0, 0, 0
+	case 0xff:
+		return uint32(r), uint32(g), uint32(b)
+	}
+	A := uint32(a)
+	f := func(c uint8) uint32 { return min(0xff, (uint32(c)*0xff+A/2)/A) }
+	return f(r), f(g), f(b)
+}
+
+// grayAlpha turns premultiplied RGBA into straight gray+alpha (2 bytes per
+// pixel), luma from the unpremultiplied colour.
+func grayAlpha(b *bitmap) []byte {
+	out := make([]byte, b.W*b.H*2)
+	i := 0
+	for y := range b.H {
+		row := b.Pix[y*b.Stride : y*b.Stride+b.W*4]
+		for x := 0; x < len(row); x += 4 {
+			p := row[x : x+4 : x+4]
+			r, g, bl := unpremultiply(p[0], p[1], p[2], p[3])
+			out[i], out[i+1] = luma(r, g, bl), p[3]
+			i += 2
+		}
+	}
+	return out
+}
+
+// straightRGBA turns premultiplied RGBA into straight RGBA rows.
+func straightRGBA(b *bitmap) []byte {
+	out := make([]byte, b.W*b.H*4)
+	i := 0
+	for y := range b.H {
+		row := b.Pix[y*b.Stride : y*b.Stride+b.W*4]
+		for x := 0; x < len(row); x += 4 {
+			p := row[x : x+4 : x+4]
+			r, g, bl := unpremultiply(p[0], p[1], p[2], p[3])
+			out[i], out[i+1], out[i+2], out[i+3] = uint8(r), uint8(g), uint8(bl), p[3]
+			i += 4
+		}
+	}
+	return out
+}
