@@ -1,0 +1,83 @@
+// Package config reads and validates the service configuration from env,
+// with the names, defaults and ranges of the contract (packages/contract/src/config.ts).
+package config
+
+import (
+	"errors"
+	"fmt"
+	"log/slog"
+	"regexp"
+	"runtime"
+	"strconv"
+	"time"
+)
+
+// DefaultPort is the Go service's port; the TypeScript one uses 8081.
+const DefaultPort = 8080
+
+// Config is the validated configuration.
+type Config struct {
+	Port            int
+	Host            string
+	MaxUploadBytes  int64
+	MaxInputPixels  int64
+	Concurrency     int
+	QueueDepth      int
+	RequestTimeout  time.Duration
+	ShutdownTimeout time.Duration
+	LogLevel        slog.Level
+}
+
+// Addr is the host:port to listen on.
+func (c Config) Addr() string { return fmt.Sprintf("%s:%d", c.Host, c.Port) }
+
+var digits = regexp.MustCompile(`^[0-9]+$`)
+
+// Load reads the configuration. Every invalid variable is reported, by name,
+// so that one failed start says everything that is wrong.
+func Load(getenv func(string) string) (Config, error) {
+	var errs []error
+	integer := func(name string, fallback, lo, hi int64) int64 {
+		raw := getenv(name)
+		if raw == "" {
+			return fallback
+		}
+		n, err := strconv.ParseInt(raw, 10, 64)
+		if !digits.MatchString(raw) || err != nil || n < lo || n > hi {
+			errs = append(errs, fmt.Errorf("%s must be an integer from %d to %d, got %q", name, lo, hi, raw))
+			return fallback
+		}
+		return n
+	}
+	const maxInt = 1<<53 - 1 // the largest integer both services read the same way
+	concurrency := int(integer("CONCURRENCY", int64(max(1, runtime.NumCPU())), 1, 1024))
+	c := Config{
+		Port:            int(integer("PORT", DefaultPort, 0, 65535)),
+		Host:            getenv("HOST"),
+		MaxUploadBytes:  integer("MAX_UPLOAD_BYTES", 26_214_400, 1, maxInt),
+		MaxInputPixels:  integer("MAX_INPUT_PIXELS", 50_000_000, 1, maxInt),
+		Concurrency:     concurrency,
+		QueueDepth:      int(integer("QUEUE_DEPTH", int64(4*concurrency), 0, 1_000_000)),
+		RequestTimeout:  time.Duration(integer("REQUEST_TIMEOUT_MS", 30_000, 1, 1<<31)) * time.Millisecond,
+		ShutdownTimeout: time.Duration(integer("SHUTDOWN_TIMEOUT_MS", 10_000, 0, 1<<31)) * time.Millisecond,
+		LogLevel:        slog.LevelInfo,
+	}
+	if c.Host == "" {
+		c.Host = "0.0.0.0"
+	}
+	switch lv := getenv("LOG_LEVEL"); lv {
+	case "", "info":
+	case "debug":
+		c.LogLevel = slog.LevelDebug
+	case "warn":
+		c.LogLevel = slog.LevelWarn
+	case "error":
+		c.LogLevel = slog.LevelError
+	default:
+		errs = append(errs, fmt.Errorf("LOG_LEVEL must be one of debug, info, warn, error, got %q", lv))
+	}
+	if len(errs) > 0 {
+		return Config{}, errors.Join(errs...)
+	}
+	return c, nil
+}

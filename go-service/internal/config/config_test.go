@@ -1,0 +1,72 @@
+package config
+
+import (
+	"log/slog"
+	"runtime"
+	"strings"
+	"testing"
+	"time"
+)
+
+func env(m map[string]string) func(string) string {
+	return func(k string) string { return m[k] }
+}
+
+func TestLoadDefaults(t *testing.T) {
+	c, err := Load(env(nil))
+	if err != nil {
+		t.Fatal(err)
+	}
+	cpus := runtime.NumCPU()
+	want := Config{
+		Port: 8080, Host: "0.0.0.0", MaxUploadBytes: 26214400, MaxInputPixels: 50000000,
+		Concurrency: cpus, QueueDepth: 4 * cpus, RequestTimeout: 30 * time.Second,
+		ShutdownTimeout: 10 * time.Second, LogLevel: slog.LevelInfo,
+	}
+	if c != want {
+		t.Errorf("Load = %+v, want %+v", c, want)
+	}
+}
+
+func TestLoad(t *testing.T) {
+	tests := []struct {
+		name    string
+		env     map[string]string
+		check   func(Config) bool
+		errWant string // substring of the error; "" means valid
+	}{
+		{"port", map[string]string{"PORT": "9000"}, func(c Config) bool { return c.Port == 9000 }, ""},
+		{"port 0 picks a free port", map[string]string{"PORT": "0"}, func(c Config) bool { return c.Port == 0 }, ""},
+		{"queue follows concurrency", map[string]string{"CONCURRENCY": "3"}, func(c Config) bool { return c.QueueDepth == 12 }, ""},
+		{"queue may be 0", map[string]string{"QUEUE_DEPTH": "0"}, func(c Config) bool { return c.QueueDepth == 0 }, ""},
+		{"timeouts", map[string]string{"REQUEST_TIMEOUT_MS": "5", "SHUTDOWN_TIMEOUT_MS": "0"}, func(c Config) bool {
+			return c.RequestTimeout == 5*time.Millisecond && c.ShutdownTimeout == 0
+		}, ""},
+		{"log level", map[string]string{"LOG_LEVEL": "debug"}, func(c Config) bool { return c.LogLevel == slog.LevelDebug }, ""},
+		{"port not a number", map[string]string{"PORT": "http"}, nil, "PORT"},
+		{"port too large", map[string]string{"PORT": "70000"}, nil, "PORT"},
+		{"negative upload", map[string]string{"MAX_UPLOAD_BYTES": "-1"}, nil, "MAX_UPLOAD_BYTES"},
+		{"plus sign", map[string]string{"MAX_INPUT_PIXELS": "+5"}, nil, "MAX_INPUT_PIXELS"},
+		{"zero concurrency", map[string]string{"CONCURRENCY": "0"}, nil, "CONCURRENCY"},
+		{"zero timeout", map[string]string{"REQUEST_TIMEOUT_MS": "0"}, nil, "REQUEST_TIMEOUT_MS"},
+		{"bad level", map[string]string{"LOG_LEVEL": "verbose"}, nil, "LOG_LEVEL"},
+		{"all errors at once", map[string]string{"PORT": "x", "QUEUE_DEPTH": "y"}, nil, "QUEUE_DEPTH"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			c, err := Load(env(tt.env))
+			if tt.errWant != "" {
+				if err == nil || !strings.Contains(err.Error(), tt.errWant) {
+					t.Fatalf("err = %v, want it to name %s", err, tt.errWant)
+				}
+				return
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			if !tt.check(c) {
+				t.Errorf("unexpected config %+v", c)
+			}
+		})
+	}
+}
