@@ -1,0 +1,116 @@
+// Starts and stops the two services as child processes, on free ports, for the suite.
+
+import { type ChildProcess, spawn } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { dirname, join } from 'node:path';
+
+export type Implementation = 'go' | 'ts';
+
+export interface RunningService {
+  name: Implementation;
+  url: string;
+  pid: number;
+  /** Resolves with the exit code once the process has ended. */
+  exited: Promise<number | null>;
+  /** Everything the service wrote, for failure messages. */
+  output: () => string;
+  signal: (signal: NodeJS.Signals) => void;
+  stop: () => Promise<void>;
+}
+
+/** The repository root: the nearest folder above this file holding pnpm-workspace.yaml. */
+export function repoRoot(from: string = import.meta.dirname): string {
+  let dir = from;
+  while (!existsSync(join(dir, 'pnpm-workspace.yaml'))) {
+    const up = dirname(dir);
+    if (up === dir) throw new Error('pnpm-workspace.yaml not found above the conformance package');
+    dir = up;
+  }
+  return dir;
+}
+
+/** How each implementation starts once built by `pnpm build`. */
+export function commandFor(name: Implementation): { command: string; args: string[] } {
+  const root = repoRoot();
+  const built =
+    name === 'go'
+      ? { command: join(root, 'go-service/bin/go-service'), args: [] }
+      : { command: process.execPath, args: [join(root, 'apps/ts-service/dist/index.js')] };
+  const entry = name === 'go' ? built.command : (built.args[0] as string);
+  if (!existsSync(entry)) throw new Error(`${entry} is missing: run \`pnpm build\` first`);
+  return built;
+}
+
+export async function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const address = server.address();
+      server.close(() =>
+        typeof address === 'object' && address ? resolve(address.port) : reject(new Error('no port')),
+      );
+    });
+  });
+}
+
+async function waitHealthy(url: string, child: ChildProcess, output: () => string, timeoutMs: number) {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    if (child.exitCode !== null)
+      throw new Error(`service exited with ${child.exitCode} before it was healthy:\n${output()}`);
+    try {
+      const res = await fetch(`${url}/healthz`);
+      if (res.ok) return;
+    } catch {
+      // not listening yet
+    }
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  throw new Error(`service at ${url} not healthy after ${timeoutMs} ms:\n${output()}`);
+}
+
+/** Starts one implementation with the given contract settings (env-style) and waits for /healthz. */
+export async function startService(
+  name: Implementation,
+  settings: Record<string, string> = {},
+): Promise<RunningService> {
+  const { command, args } = commandFor(name);
+  const port = await freePort();
+  const child = spawn(command, args, {
+    env: { ...process.env, LOG_LEVEL: 'warn', ...settings, PORT: String(port), HOST: '127.0.0.1' },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let log = '';
+  const keep = (chunk: Buffer) => {
+    log = (log + chunk.toString()).slice(-20_000);
+  };
+  child.stdout?.on('data', keep);
+  child.stderr?.on('data', keep);
+  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+  const url = `http://127.0.0.1:${port}`;
+  const output = () => log;
+  try {
+    await waitHealthy(url, child, output, 20_000);
+  } catch (error) {
+    child.kill('SIGKILL');
+    throw error;
+  }
+  return {
+    name,
+    url,
+    pid: child.pid as number,
+    exited,
+    output,
+    signal: (signal) => child.kill(signal),
+    stop: async () => {
+      if (child.exitCode === null && child.signalCode === null) {
+        child.kill('SIGTERM');
+        const timer = setTimeout(() => child.kill('SIGKILL'), 15_000);
+        await exited;
+        clearTimeout(timer);
+      }
+    },
+  };
+}
