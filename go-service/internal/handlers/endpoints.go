@@ -1,0 +1,111 @@
+package handlers
+
+import (
+	"encoding/json"
+	"net/http"
+	"runtime"
+	"runtime/debug"
+
+	"github.com/rtip/go-service/internal/openapi"
+)
+
+func writeJSON(w http.ResponseWriter, status int, v any) {
+	body, _ := json.Marshal(v)
+	w.Header().Set("Content-Type", "application/json")
+	w.Header().Set("Cache-Control", "no-store")
+	w.WriteHeader(status)
+	_, _ = w.Write(append(body, '\n'))
+}
+
+func handleHealthz() http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		writeJSON(w, http.StatusOK, map[string]string{"status": "ok"})
+	})
+}
+
+func (s *server) handleReadyz() http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if s.draining() {
+			writeJSON(w, http.StatusServiceUnavailable, map[string]string{"status": "draining"})
+			return
+		}
+		writeJSON(w, http.StatusOK, map[string]string{"status": "ready"})
+	})
+}
+
+func handleOpenAPI() http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "application/json")
+		_, _ = w.Write(openapi.Document)
+	})
+}
+
+func (s *server) handleNotFound() http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		s.writeProblem(w, r, problem(http.StatusNotFound, "NOT_FOUND", "no route for "+r.URL.Path))
+	})
+}
+
+// xImageVersion is the golang.org/x/image version this binary was built
+// with, from the build info (go.mod pins it; the constant is the fallback).
+func xImageVersion() string {
+	if bi, ok := debug.ReadBuildInfo(); ok {
+		for _, m := range bi.Deps {
+			if m.Path == "golang.org/x/image" {
+				return m.Version
+			}
+		}
+	}
+	return "v0.48.0"
+}
+
+type info struct {
+	Implementation string            `json:"implementation"`
+	Version        string            `json:"version"`
+	Runtime        infoRuntime       `json:"runtime"`
+	Libraries      map[string]string `json:"libraries"`
+	Limits         infoLimits        `json:"limits"`
+	Concurrency    infoConcurrency   `json:"concurrency"`
+}
+
+type infoRuntime struct {
+	Name       string `json:"name"`
+	Version    string `json:"version"`
+	GOMAXPROCS int    `json:"gomaxprocs"`
+	NumCPU     int    `json:"numCPU"`
+}
+
+type infoLimits struct {
+	MaxUploadBytes    int64 `json:"maxUploadBytes"`
+	MaxInputPixels    int64 `json:"maxInputPixels"`
+	RequestTimeoutMs  int64 `json:"requestTimeoutMs"`
+	ShutdownTimeoutMs int64 `json:"shutdownTimeoutMs"`
+}
+
+type infoConcurrency struct {
+	Concurrency int `json:"concurrency"`
+	QueueDepth  int `json:"queueDepth"`
+	GOMAXPROCS  int `json:"gomaxprocs"`
+}
+
+func (s *server) handleInfo() http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		procs := runtime.GOMAXPROCS(0)
+		writeJSON(w, http.StatusOK, info{
+			Implementation: "go",
+			Version:        Version,
+			Runtime:        infoRuntime{Name: "go", Version: runtime.Version(), GOMAXPROCS: procs, NumCPU: runtime.NumCPU()},
+			Libraries: map[string]string{
+				"image":              "go stdlib " + runtime.Version(),
+				"golang.org/x/image": xImageVersion(),
+			},
+			Limits: infoLimits{
+				MaxUploadBytes:    s.cfg.MaxUploadBytes,
+				MaxInputPixels:    s.cfg.MaxInputPixels,
+				RequestTimeoutMs:  s.cfg.RequestTimeout.Milliseconds(),
+				ShutdownTimeoutMs: s.cfg.ShutdownTimeout.Milliseconds(),
+			},
+			Concurrency: infoConcurrency{Concurrency: s.cfg.Concurrency, QueueDepth: s.cfg.QueueDepth, GOMAXPROCS: procs},
+		})
+	})
+}
