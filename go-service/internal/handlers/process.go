@@ -227,4 +227,3 @@ func (s *server) pipelineProblem(r *http.Request, err error) *Problem {
 	}
 	return &Problem{Status: http.StatusInternalServerError, Code: "INTERNAL", Cause: err}
 }
-
