@@ -32,6 +32,13 @@ type server struct {
 // NewServer builds the service's handler. It owns its admission controller
 // and metrics registry, so two servers in one process do not share state.
 func NewServer(d Deps) http.Handler {
+	s := newServer(d)
+	mux := http.NewServeMux()
+	s.routes(mux)
+	return s.observe(s.recoverPanics(mux))
+}
+
+func newServer(d Deps) *server {
 	s := &server{cfg: d.Config, log: d.Logger, draining: d.Draining}
 	if s.log == nil {
 		s.log = slog.New(slog.DiscardHandler)
@@ -44,7 +51,5 @@ func NewServer(d Deps) http.Handler {
 		func() float64 { return float64(s.adm.Inflight()) },
 		func() float64 { return float64(s.adm.Queued()) },
 	)
-	mux := http.NewServeMux()
-	s.routes(mux)
-	return s.observe(s.recoverPanics(mux))
+	return s
 }
