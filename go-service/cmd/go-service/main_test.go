@@ -1,0 +1,139 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"io"
+	"net/http"
+	"os"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+)
+
+// syncBuffer is a bytes.Buffer safe for the server's logger and the test.
+type syncBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (s *syncBuffer) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.Write(p)
+}
+
+func (s *syncBuffer) String() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.String()
+}
+
+// start runs the service on a free port and returns its base URL.
+func start(t *testing.T, ctx context.Context, env map[string]string) (string, <-chan error, *syncBuffer) {
+	t.Helper()
+	out := &syncBuffer{}
+	done := make(chan error, 1)
+	go func() {
+		done <- run(ctx, []string{"go-service"}, func(k string) string { return env[k] }, out)
+	}()
+	deadline := time.Now().Add(5 * time.Second)
+	for time.Now().Before(deadline) {
+		for line := range strings.Lines(out.String()) {
+			var l struct{ Msg, Addr string }
+			if json.Unmarshal([]byte(line), &l) == nil && l.Msg == "listening" {
+				return "http://" + strings.Replace(l.Addr, "[::]", "127.0.0.1", 1), done, out
+			}
+		}
+		select {
+		case err := <-done:
+			t.Fatalf("run returned early: %v\n%s", err, out.String())
+		case <-time.After(10 * time.Millisecond):
+		}
+	}
+	t.Fatalf("no listening line:\n%s", out.String())
+	return "", nil, nil
+}
+
+func TestInvalidConfig(t *testing.T) {
+	err := run(context.Background(), []string{"go-service"}, func(k string) string {
+		return map[string]string{"PORT": "eighty", "LOG_LEVEL": "loud"}[k]
+	}, io.Discard)
+	if err == nil || !strings.Contains(err.Error(), "PORT") || !strings.Contains(err.Error(), "LOG_LEVEL") {
+		t.Fatalf("err = %v, want both variables named", err)
+	}
+}
+
+// TestGracefulShutdown: a request in flight when the signal comes still gets
+// its answer, new connections are refused, and run returns nil (exit 0).
+func TestGracefulShutdown(t *testing.T) {
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	env := map[string]string{"PORT": "0", "HOST": "127.0.0.1", "SHUTDOWN_TIMEOUT_MS": "20000"}
+	base, done, logs := start(t, ctx, env)
+
+	if err := healthcheck(ctx, func(k string) string {
+		if k == "PORT" {
+			return base[strings.LastIndex(base, ":")+1:]
+		}
+		return ""
+	}); err != nil {
+		t.Fatalf("healthcheck: %v", err)
+	}
+
+	img, err := os.ReadFile("../../../packages/contract/fixtures/photo-12mp.jpg")
+	if err != nil {
+		t.Fatal(err)
+	}
+	type answer struct {
+		status int
+		err    error
+	}
+	got := make(chan answer, 1)
+	go func() {
+		res, err := http.Post(base+"/process", "image/jpeg", bytes.NewReader(img))
+		if err != nil {
+			got <- answer{err: err}
+			return
+		}
+		io.Copy(io.Discard, res.Body)
+		res.Body.Close()
+		got <- answer{status: res.StatusCode}
+	}()
+	// Wait until the request is being processed, then signal.
+	for !strings.Contains(scrape(t, base), "image_inflight 1") {
+		time.Sleep(2 * time.Millisecond)
+	}
+	cancel()
+
+	a := <-got
+	if a.err != nil || a.status != 200 {
+		t.Fatalf("in-flight request: status %d err %v", a.status, a.err)
+	}
+	select {
+	case err := <-done:
+		if err != nil {
+			t.Fatalf("run: %v", err)
+		}
+	case <-time.After(20 * time.Second):
+		t.Fatal("run did not return")
+	}
+	if _, err := http.Get(base + "/healthz"); err == nil {
+		t.Error("new connection accepted after shutdown")
+	}
+	if !strings.Contains(logs.String(), `"msg":"shutting down"`) || !strings.Contains(logs.String(), `"msg":"stopped"`) {
+		t.Errorf("shutdown not logged:\n%s", logs.String())
+	}
+}
+
+func scrape(t *testing.T, base string) string {
+	res, err := http.Get(base + "/metrics")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer res.Body.Close()
+	b, _ := io.ReadAll(res.Body)
+	return string(b)
+}
