@@ -1,0 +1,379 @@
+// What the README, the bench harness and container-check expect of docker-compose.yml and the Dockerfiles.
+// Every check returns a list of problems (empty = fine), so a test can show each one failing on a broken input.
+
+import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import { join } from 'node:path';
+import {
+  buildOf,
+  type Compose,
+  durationMs,
+  type Service,
+  serviceEnv,
+  servicePorts,
+  serviceVolumes,
+} from './compose.js';
+import {
+  contextCopySources,
+  finalUser,
+  isRootUser,
+  parseStages,
+  type Stage,
+  stageEnv,
+} from './dockerfile.js';
+import { type IgnoreMatcher, loadDockerignore } from './dockerignore.js';
+
+/** The two implementations and the port each serves on, inside and outside its container. */
+export const APP_SERVICES = { 'go-service': 8080, 'ts-service': 8081 } as const;
+export type AppService = keyof typeof APP_SERVICES;
+const APP_NAMES = Object.keys(APP_SERVICES) as AppService[];
+
+/** The contract's settings (DESIGN §2, `CONFIG_VARIABLES` in @rtip/contract) other than PORT. */
+export const CONTRACT_ENV = [
+  'HOST',
+  'CONCURRENCY',
+  'QUEUE_DEPTH',
+  'MAX_UPLOAD_BYTES',
+  'MAX_INPUT_PIXELS',
+  'REQUEST_TIMEOUT_MS',
+  'SHUTDOWN_TIMEOUT_MS',
+  'LOG_LEVEL',
+] as const;
+
+/** Runtime settings that decide parallelism; they follow CONCURRENCY so neither side gets more threads. */
+export const PARALLELISM_ENV = ['GOMAXPROCS', 'UV_THREADPOOL_SIZE'] as const;
+
+/** Resource settings that must be identical for a fair comparison. */
+export const RESOURCE_KEYS = [
+  'cpus',
+  'cpuset',
+  'mem_limit',
+  'memswap_limit',
+  'deploy',
+  'pids_limit',
+] as const;
+
+/**
+ * Base images container-check.sh can stand in for on a machine that cannot pull (and that we use anyway).
+ * A FROM outside this list cannot be proved here.
+ */
+export const STANDIN_IMAGES = [
+  'debian:bookworm-slim',
+  'node:20-bookworm-slim',
+  'node:20-slim',
+  'golang:1.26-bookworm',
+  'golang:1.26',
+  'gcr.io/distroless/static-debian12',
+  'gcr.io/distroless/static-debian12:nonroot',
+] as const;
+
+function services(compose: Compose): Record<string, Service> {
+  const out: Record<string, Service> = {};
+  for (const [name, service] of Object.entries(compose.services ?? {})) out[name] = service ?? {};
+  return out;
+}
+
+function get(compose: Compose, name: string): Service | undefined {
+  return services(compose)[name];
+}
+
+/** Both implementations run by default; every other service sits behind a profile; k6 only under `bench`. */
+export function checkServices(compose: Compose): string[] {
+  const problems: string[] = [];
+  const all = services(compose);
+  for (const name of APP_NAMES) {
+    const service = all[name];
+    if (service === undefined) problems.push(`service ${name} is missing`);
+    else if ((service.profiles ?? []).length > 0)
+      problems.push(`${name} must start by default (no profiles)`);
+  }
+  const k6 = all.k6;
+  if (k6 === undefined) problems.push('service k6 is missing');
+  else if (JSON.stringify(k6.profiles ?? []) !== '["bench"]')
+    problems.push('k6 must be under profiles: [bench] only');
+  for (const [name, service] of Object.entries(all)) {
+    if (!(name in APP_SERVICES) && (service.profiles ?? []).length === 0) {
+      problems.push(`${name} has no profile, so a plain \`docker compose up\` would start it`);
+    }
+  }
+  return problems;
+}
+
+export function checkPorts(compose: Compose): string[] {
+  const problems: string[] = [];
+  for (const name of APP_NAMES) {
+    const service = get(compose, name);
+    if (service === undefined) continue;
+    const port = String(APP_SERVICES[name]);
+    const ports = servicePorts(service);
+    if (!ports.some((p) => p.published === port && p.target === port)) {
+      problems.push(`${name} must publish ${port}:${port}, has ${JSON.stringify(service.ports ?? [])}`);
+    }
+    const envPort = serviceEnv(service).get('PORT');
+    if (envPort !== undefined && envPort !== port) problems.push(`${name} sets PORT=${envPort}, not ${port}`);
+  }
+  return problems;
+}
+
+export function checkHealthchecks(compose: Compose): string[] {
+  const problems: string[] = [];
+  for (const name of APP_NAMES) {
+    const service = get(compose, name);
+    if (service === undefined) continue;
+    const test = service.healthcheck?.test;
+    if (!Array.isArray(test) || test.length < 2 || !['CMD', 'CMD-SHELL'].includes(test[0] ?? '')) {
+      problems.push(`${name} needs a healthcheck with a CMD test`);
+      continue;
+    }
+    // distroless has no shell: the Go check must be exec form.
+    if (name === 'go-service' && test[0] !== 'CMD')
+      problems.push('go-service healthcheck must use CMD (no shell)');
+    if (!test.join(' ').includes('healthz') && !test.includes('healthcheck')) {
+      problems.push(`${name} healthcheck must probe /healthz`);
+    }
+    for (const key of ['interval', 'timeout'] as const) {
+      if (!(durationMs(service.healthcheck?.[key]) > 0)) problems.push(`${name} healthcheck needs an ${key}`);
+    }
+  }
+  return problems;
+}
+
+/** Build contexts and Dockerfiles exist (paths relative to the folder of the compose file). */
+export function checkBuilds(compose: Compose, root: string): string[] {
+  const problems: string[] = [];
+  for (const name of APP_NAMES) {
+    const service = get(compose, name);
+    if (service === undefined) continue;
+    const build = buildOf(service);
+    if (build === undefined) {
+      problems.push(`${name} has no build section`);
+      continue;
+    }
+    const context = join(root, build.context);
+    if (!existsSync(context) || !statSync(context).isDirectory()) {
+      problems.push(`${name}: build context ${build.context} does not exist`);
+    } else if (!existsSync(join(context, build.dockerfile))) {
+      problems.push(`${name}: ${build.dockerfile} does not exist in ${build.context}`);
+    }
+  }
+  return problems;
+}
+
+export function checkRestartAndStop(compose: Compose): string[] {
+  const problems: string[] = [];
+  for (const name of APP_NAMES) {
+    const service = get(compose, name);
+    if (service === undefined) continue;
+    if (!['unless-stopped', 'always', 'on-failure'].includes(service.restart ?? '')) {
+      problems.push(`${name} needs a restart policy`);
+    }
+    const grace = durationMs(service.stop_grace_period);
+    const drain = Number(serviceEnv(service).get('SHUTDOWN_TIMEOUT_MS') ?? '10000');
+    if (!(grace > drain)) {
+      problems.push(
+        `${name}: stop_grace_period (${service.stop_grace_period}) must exceed SHUTDOWN_TIMEOUT_MS`,
+      );
+    }
+  }
+  return problems;
+}
+
+/** Same CPU and memory for both, and both actually limited. */
+export function checkEqualLimits(compose: Compose): string[] {
+  const problems: string[] = [];
+  const [a, b] = APP_NAMES.map((n) => get(compose, n));
+  if (a === undefined || b === undefined) return ['both services are needed to compare limits'];
+  for (const key of RESOURCE_KEYS) {
+    if (JSON.stringify(a[key]) !== JSON.stringify(b[key])) {
+      problems.push(`${key} differs: ${JSON.stringify(a[key])} vs ${JSON.stringify(b[key])}`);
+    }
+  }
+  for (const [name, s] of [
+    ['go-service', a],
+    ['ts-service', b],
+  ] as const) {
+    const limits = s.deploy?.resources?.limits ?? {};
+    if (s.cpus === undefined && limits.cpus === undefined) problems.push(`${name} has no CPU limit`);
+    if (s.mem_limit === undefined && limits.memory === undefined)
+      problems.push(`${name} has no memory limit`);
+  }
+  return problems;
+}
+
+/** The contract's settings are set, equal for both, and the thread counts follow CONCURRENCY. */
+export function checkContractEnv(compose: Compose): string[] {
+  const problems: string[] = [];
+  const envs = APP_NAMES.map((n) => {
+    const s = get(compose, n);
+    return s === undefined ? undefined : serviceEnv(s);
+  });
+  const [go, ts] = envs;
+  if (go === undefined || ts === undefined) return ['both services are needed to compare settings'];
+  for (const key of [...CONTRACT_ENV, ...PARALLELISM_ENV]) {
+    const [g, t] = [go.get(key), ts.get(key)];
+    if (g === undefined || t === undefined) problems.push(`${key} must be set for both services`);
+    else if (g !== t) problems.push(`${key} differs: go-service ${g}, ts-service ${t}`);
+  }
+  for (const [name, env] of [
+    ['go-service', go],
+    ['ts-service', ts],
+  ] as const) {
+    for (const key of PARALLELISM_ENV) {
+      if (env.has(key) && env.get(key) !== env.get('CONCURRENCY')) {
+        problems.push(
+          `${name}: ${key}=${env.get(key)} does not follow CONCURRENCY=${env.get('CONCURRENCY')}`,
+        );
+      }
+    }
+  }
+  return problems;
+}
+
+/** k6 as the harness's docker mode runs it. */
+export function checkK6(compose: Compose): string[] {
+  const problems: string[] = [];
+  const k6 = get(compose, 'k6');
+  if (k6 === undefined) return ['service k6 is missing'];
+  const image = k6.image ?? '';
+  const tag = /^grafana\/k6:([^@]+)/.exec(image)?.[1];
+  if (tag === undefined || tag === 'latest')
+    problems.push(`k6 image must be grafana/k6 with a pinned tag, is "${image}"`);
+  const volumes = serviceVolumes(k6);
+  const scripts = volumes.find((v) => v.target === '/scripts');
+  if (scripts?.source.replace(/^\.\//, '') !== 'bench/k6' || !scripts.readOnly) {
+    problems.push('k6 must mount ./bench/k6 read-only at /scripts');
+  }
+  const results = volumes.find((v) => v.target === '/results');
+  if (results?.source.replace(/^\.\//, '') !== 'bench/results' || results.readOnly) {
+    problems.push('k6 must mount ./bench/results writable at /results');
+  }
+  if (k6.user === undefined || k6.user === '') problems.push('k6 must say which user writes /results');
+  const deps = k6.depends_on;
+  for (const name of APP_NAMES) {
+    const condition = Array.isArray(deps) ? undefined : deps?.[name]?.condition;
+    if (condition !== 'service_healthy') problems.push(`k6 must wait until ${name} is healthy`);
+  }
+  if (k6.network_mode !== undefined)
+    problems.push('k6 must stay on the compose network to reach the services');
+  return problems;
+}
+
+/** Bind-mount sources of the `observe` services exist (they are files in this package). */
+export function checkObserveMounts(compose: Compose, root: string): string[] {
+  const problems: string[] = [];
+  for (const [name, service] of Object.entries(services(compose))) {
+    if (!(service.profiles ?? []).includes('observe')) continue;
+    for (const volume of serviceVolumes(service)) {
+      if (/^\.{0,2}\//.test(volume.source) && !existsSync(join(root, volume.source))) {
+        problems.push(`${name}: mount source ${volume.source} does not exist`);
+      }
+    }
+  }
+  return problems;
+}
+
+function globToRegex(segment: string): RegExp {
+  return new RegExp(
+    `^${segment
+      .replace(/[.+^${}()|\\]/g, '\\$&')
+      .replace(/\*/g, '.*')
+      .replace(/\?/g, '.')}$`,
+  );
+}
+
+/** Context-relative paths a COPY source names (Go filepath.Match globs per segment). */
+export function expandSource(contextDir: string, source: string): string[] {
+  const segments = source.split('/').filter((s) => s !== '' && s !== '.');
+  let found = [''];
+  for (const segment of segments) {
+    const next: string[] = [];
+    for (const base of found) {
+      const dir = join(contextDir, base);
+      if (!/[*?[]/.test(segment)) {
+        if (existsSync(join(dir, segment))) next.push(base === '' ? segment : `${base}/${segment}`);
+        continue;
+      }
+      if (!existsSync(dir) || !statSync(dir).isDirectory()) continue;
+      for (const entry of readdirSync(dir)) {
+        if (globToRegex(segment).test(entry)) next.push(base === '' ? entry : `${base}/${entry}`);
+      }
+    }
+    found = next;
+  }
+  return found;
+}
+
+export interface DockerfileInput {
+  /** Name for messages. */
+  name: string;
+  text: string;
+  contextDir: string;
+  ignore: IgnoreMatcher;
+}
+
+export function readDockerfile(name: string, contextDir: string, dockerfile: string): DockerfileInput {
+  const path = join(contextDir, dockerfile);
+  return { name, text: readFileSync(path, 'utf8'), contextDir, ignore: loadDockerignore(contextDir, path) };
+}
+
+function finalStage(stages: Stage[]): Stage | undefined {
+  return stages.at(-1);
+}
+
+/** Multi-stage, pinned bases we can stand in for, context paths that exist and are not ignored, non-root. */
+export function checkDockerfile(input: DockerfileInput): string[] {
+  const problems: string[] = [];
+  const stages = parseStages(input.text);
+  if (stages.length < 2)
+    problems.push(`${input.name}: build and runtime stages expected, found ${stages.length}`);
+  const names = new Set(stages.map((s) => s.name));
+  for (const stage of stages) {
+    if (names.has(stage.from)) continue;
+    if (!(STANDIN_IMAGES as readonly string[]).includes(stage.from)) {
+      problems.push(
+        `${input.name}: FROM ${stage.from} is not a pinned base image container-check can provide`,
+      );
+    }
+  }
+  for (const source of contextCopySources(stages)) {
+    const matches = expandSource(input.contextDir, source.path);
+    if (matches.length === 0) {
+      problems.push(`${input.name}:${source.line}: COPY source ${source.path} does not exist in the context`);
+    } else if (matches.every((m) => input.ignore.excludes(m))) {
+      problems.push(`${input.name}:${source.line}: COPY source ${source.path} is excluded by .dockerignore`);
+    }
+  }
+  const user = finalUser(stages);
+  if (user === undefined) problems.push(`${input.name}: the final stage sets no USER, so it runs as root`);
+  else if (isRootUser(user)) problems.push(`${input.name}: the final stage runs as root (USER ${user})`);
+  const last = finalStage(stages);
+  if (last !== undefined && !last.instructions.some((i) => i.keyword === 'HEALTHCHECK')) {
+    problems.push(`${input.name}: the final stage has no HEALTHCHECK`);
+  }
+  return problems;
+}
+
+/** sharp/libvips on glibc: a glibc base and MALLOC_ARENA_MAX (or jemalloc preloaded) in the runtime stage. */
+export function checkSharpRuntime(input: DockerfileInput): string[] {
+  const problems: string[] = [];
+  const last = finalStage(parseStages(input.text));
+  if (last === undefined) return [`${input.name}: no stages`];
+  if (/alpine|musl/.test(last.from)) {
+    problems.push(
+      `${input.name}: runtime ${last.from} is musl; sharp's prebuilt glibc libvips expects glibc`,
+    );
+  }
+  const env = stageEnv(last);
+  const arenas = Number(env.get('MALLOC_ARENA_MAX'));
+  const jemalloc = (env.get('LD_PRELOAD') ?? '').includes('jemalloc');
+  if (!jemalloc && !(arenas >= 1 && arenas <= 2)) {
+    problems.push(
+      `${input.name}: set MALLOC_ARENA_MAX=2 or preload jemalloc (libvips fragments glibc malloc)`,
+    );
+  }
+  return problems;
+}
+
+/** Paths that must never enter a build context: host installs, build outputs, benchmark results. */
+export function checkIgnored(name: string, ignore: IgnoreMatcher, paths: string[]): string[] {
+  return paths.filter((p) => !ignore.excludes(p)).map((p) => `${name}: ${p} is not excluded`);
+}

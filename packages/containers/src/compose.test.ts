@@ -1,0 +1,205 @@
+import { execFileSync, spawnSync } from 'node:child_process';
+import { describe, expect, it } from 'vitest';
+import {
+  checkBuilds,
+  checkContractEnv,
+  checkEqualLimits,
+  checkHealthchecks,
+  checkK6,
+  checkObserveMounts,
+  checkPorts,
+  checkRestartAndStop,
+  checkServices,
+} from './checks.js';
+import {
+  type Compose,
+  durationMs,
+  interpolate,
+  loadCompose,
+  parseCompose,
+  type Service,
+  serviceEnv,
+} from './compose.js';
+import { COMPOSE_FILE, ROOT } from './paths.js';
+
+const compose = loadCompose(COMPOSE_FILE);
+
+/** A deep copy of the real compose file with one thing broken. */
+function broken(change: (services: Record<string, Service>) => void): Compose {
+  const copy = structuredClone(compose);
+  change(copy.services as Record<string, Service>);
+  return copy;
+}
+
+describe('interpolation', () => {
+  it('follows Compose rules for defaults and escapes', () => {
+    expect(interpolate(`\${A:-2}`, {})).toBe('2');
+    expect(interpolate(`\${A:-2}`, { A: '' })).toBe('2');
+    expect(interpolate(`\${A-2}`, { A: '' })).toBe('');
+    expect(interpolate(`\${A:-2}`, { A: '5' })).toBe('5');
+    expect(interpolate('$A and $$A', { A: 'x' })).toBe('x and $A');
+    expect(interpolate(`\${B:-}`, {})).toBe('');
+    expect(() => interpolate(`\${A:?needed}`, {})).toThrow(/needed/);
+  });
+
+  it('reads durations', () => {
+    expect(durationMs('15s')).toBe(15_000);
+    expect(durationMs('1m30s')).toBe(90_000);
+    expect(durationMs('500ms')).toBe(500);
+    expect(durationMs('soon')).toBeNaN();
+  });
+
+  it('applies YAML merge keys', () => {
+    const c = parseCompose('x: &a {A: "1"}\nservices:\n  s:\n    environment:\n      <<: *a\n      B: "2"\n');
+    expect(Object.fromEntries(serviceEnv(c.services?.s ?? {}))).toEqual({ A: '1', B: '2' });
+  });
+});
+
+describe('docker-compose.yml', () => {
+  it('runs both implementations by default and k6 only under the bench profile', () => {
+    expect(checkServices(compose)).toEqual([]);
+    expect(checkServices(broken((s) => delete s['ts-service']))).toContain('service ts-service is missing');
+    expect(checkServices(broken((s) => Object.assign(s.k6 ?? {}, { profiles: undefined })))).toEqual(
+      expect.arrayContaining([expect.stringMatching(/k6 must be under profiles/)]),
+    );
+    expect(checkServices(broken((s) => Object.assign(s['go-service'] ?? {}, { profiles: ['x'] })))).toContain(
+      'go-service must start by default (no profiles)',
+    );
+  });
+
+  it('publishes 8080 and 8081', () => {
+    expect(checkPorts(compose)).toEqual([]);
+    expect(
+      checkPorts(broken((s) => Object.assign(s['ts-service'] ?? {}, { ports: ['8082:8081'] }))),
+    ).toHaveLength(1);
+    expect(
+      checkPorts(broken((s) => Object.assign(s['go-service'] ?? {}, { environment: { PORT: '9000' } }))),
+    ).toContain('go-service sets PORT=9000, not 8080');
+  });
+
+  it('has exec-form healthchecks on /healthz', () => {
+    expect(checkHealthchecks(compose)).toEqual([]);
+    const shell = broken((s) => {
+      const go = s['go-service'] ?? {};
+      go.healthcheck = { ...go.healthcheck, test: ['CMD-SHELL', 'go-service healthcheck'] };
+    });
+    expect(checkHealthchecks(shell)).toContain('go-service healthcheck must use CMD (no shell)');
+    expect(checkHealthchecks(broken((s) => delete s['ts-service']?.healthcheck))).toContain(
+      'ts-service needs a healthcheck with a CMD test',
+    );
+  });
+
+  it('builds from contexts and Dockerfiles that exist', () => {
+    expect(checkBuilds(compose, ROOT)).toEqual([]);
+    const missing = broken((s) =>
+      Object.assign(s['ts-service'] ?? {}, { build: { context: '.', dockerfile: 'nope' } }),
+    );
+    expect(checkBuilds(missing, ROOT)).toEqual(['ts-service: nope does not exist in .']);
+    expect(
+      checkBuilds(
+        broken((s) => Object.assign(s['go-service'] ?? {}, { build: './gone' })),
+        ROOT,
+      ),
+    ).toEqual(['go-service: build context ./gone does not exist']);
+  });
+
+  it('restarts the services and gives them time to drain', () => {
+    expect(checkRestartAndStop(compose)).toEqual([]);
+    const short = broken((s) => Object.assign(s['go-service'] ?? {}, { stop_grace_period: '5s' }));
+    expect(checkRestartAndStop(short)).toHaveLength(1);
+    expect(checkRestartAndStop(broken((s) => delete s['ts-service']?.restart))).toHaveLength(1);
+  });
+
+  it('gives both services the same CPU and memory limits', () => {
+    expect(checkEqualLimits(compose)).toEqual([]);
+    expect(checkEqualLimits(broken((s) => Object.assign(s['go-service'] ?? {}, { cpus: '1' })))).toEqual([
+      'cpus differs: "1" vs "2"',
+    ]);
+    const unlimited = broken((s) => {
+      for (const name of ['go-service', 'ts-service']) delete s[name]?.mem_limit;
+    });
+    expect(checkEqualLimits(unlimited)).toEqual([
+      'go-service has no memory limit',
+      'ts-service has no memory limit',
+    ]);
+  });
+
+  it('keeps the limits equal whatever the harness sets', () => {
+    const pinned = loadCompose(COMPOSE_FILE, {
+      SERVICE_CPUS: '1',
+      SERVICE_CPUSET: '1',
+      SERVICE_MEMORY: '512m',
+    });
+    expect(checkEqualLimits(pinned)).toEqual([]);
+    expect(pinned.services?.['go-service']?.cpuset).toBe('1');
+    expect(pinned.services?.['ts-service']?.mem_limit).toBe('512m');
+  });
+
+  it('sets the contract settings to the same values for both, threads following CONCURRENCY', () => {
+    expect(checkContractEnv(compose)).toEqual([]);
+    const env = serviceEnv(compose.services?.['go-service'] ?? {});
+    // The documented defaults when nothing is set (DESIGN §2; CONCURRENCY = the 2 CPUs of the limit).
+    expect(Object.fromEntries(env)).toMatchObject({
+      MAX_UPLOAD_BYTES: '26214400',
+      MAX_INPUT_PIXELS: '50000000',
+      REQUEST_TIMEOUT_MS: '30000',
+      SHUTDOWN_TIMEOUT_MS: '10000',
+      LOG_LEVEL: 'info',
+      CONCURRENCY: '2',
+      QUEUE_DEPTH: '8',
+    });
+    const three = loadCompose(COMPOSE_FILE, { CONCURRENCY: '3' });
+    expect(checkContractEnv(three)).toEqual([]);
+    expect(serviceEnv(three.services?.['ts-service'] ?? {}).get('UV_THREADPOOL_SIZE')).toBe('3');
+    expect(serviceEnv(three.services?.['go-service'] ?? {}).get('GOMAXPROCS')).toBe('3');
+
+    const skewed = broken((s) => {
+      const ts = s['ts-service'] ?? {};
+      ts.environment = { ...Object.fromEntries(serviceEnv(ts)), QUEUE_DEPTH: '64' };
+    });
+    expect(checkContractEnv(skewed)).toEqual(['QUEUE_DEPTH differs: go-service 8, ts-service 64']);
+    const threads = broken((s) => {
+      for (const name of ['go-service', 'ts-service']) {
+        const svc = s[name] ?? {};
+        svc.environment = { ...Object.fromEntries(serviceEnv(svc)), UV_THREADPOOL_SIZE: '16' };
+      }
+    });
+    expect(checkContractEnv(threads)).toHaveLength(2);
+  });
+
+  it('runs k6 the way the harness expects', () => {
+    expect(checkK6(compose)).toEqual([]);
+    expect(checkK6(broken((s) => Object.assign(s.k6 ?? {}, { image: 'grafana/k6:latest' })))).toHaveLength(1);
+    expect(checkK6(broken((s) => Object.assign(s.k6 ?? {}, { volumes: ['./bench/k6:/scripts'] })))).toEqual([
+      'k6 must mount ./bench/k6 read-only at /scripts',
+      'k6 must mount ./bench/results writable at /results',
+    ]);
+    expect(checkK6(broken((s) => Object.assign(s.k6 ?? {}, { depends_on: ['go-service'] })))).toHaveLength(2);
+  });
+
+  it('lets the harness pin k6 and choose who writes the results', () => {
+    const c = loadCompose(COMPOSE_FILE, { LOADGEN_CPUSET: '0', LOADGEN_USER: '1000:1000' });
+    expect(c.services?.k6?.cpuset).toBe('0');
+    expect(c.services?.k6?.user).toBe('1000:1000');
+    // Unset, k6 runs as the image's own user.
+    expect(compose.services?.k6?.user).toBe('12345:12345');
+  });
+
+  it('mounts observe files that exist', () => {
+    expect(checkObserveMounts(compose, ROOT)).toEqual([]);
+    const gone = broken((s) =>
+      Object.assign(s.prometheus ?? {}, { volumes: ['./nowhere.yml:/etc/p.yml:ro'] }),
+    );
+    expect(checkObserveMounts(gone, ROOT)).toEqual(['prometheus: mount source ./nowhere.yml does not exist']);
+  });
+
+  // A real parser when one is installed (Debian's docker-compose v1 validates without an engine).
+  const hasDockerCompose = spawnSync('docker-compose', ['version'], { stdio: 'ignore' }).status === 0;
+  it.skipIf(!hasDockerCompose)('is accepted by docker-compose config', () => {
+    const out = execFileSync('docker-compose', ['-f', COMPOSE_FILE, '--profile', 'bench', 'config', '-q'], {
+      cwd: ROOT,
+      encoding: 'utf8',
+    });
+    expect(out).toBe('');
+  });
+});

@@ -1,0 +1,134 @@
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { checkDockerfile, checkSharpRuntime, type DockerfileInput, readDockerfile } from './checks.js';
+import { buildOf, loadCompose } from './compose.js';
+import { contextCopySources, finalUser, parseInstructions, parseStages, stageEnv } from './dockerfile.js';
+import { parseDockerignore } from './dockerignore.js';
+import { COMPOSE_FILE, ROOT } from './paths.js';
+
+/** Each service's Dockerfile, read from the build section of docker-compose.yml (so both must agree). */
+function dockerfileOf(service: 'go-service' | 'ts-service'): DockerfileInput {
+  const build = buildOf(loadCompose(COMPOSE_FILE).services?.[service] ?? {});
+  if (build === undefined) throw new Error(`${service} has no build section`);
+  return readDockerfile(service, join(ROOT, build.context), build.dockerfile);
+}
+
+const go = dockerfileOf('go-service');
+const ts = dockerfileOf('ts-service');
+
+const sample = `# syntax=docker/dockerfile:1
+ARG BASE=debian:bookworm-slim
+FROM golang:1.26 AS build
+COPY go.mod go.sum ./
+RUN echo a \\
+ # a comment inside a continuation is dropped
+ && echo b
+FROM build AS test
+USER 1000
+FROM gcr.io/distroless/static-debian12:nonroot
+COPY --from=build /out/app /app
+COPY ["cmd", "internal", "/src/"]
+ENV A=1 B="two words"
+ENV LEGACY value here
+`;
+
+describe('the Dockerfile reader', () => {
+  it('joins continuations and drops comments', () => {
+    const run = parseInstructions(sample).find((i) => i.keyword === 'RUN');
+    expect(run).toEqual({ keyword: 'RUN', args: 'echo a && echo b', line: 5 });
+  });
+
+  it('finds stages, context sources, env and the final user', () => {
+    const stages = parseStages(sample);
+    expect(stages.map((s) => [s.from, s.name])).toEqual([
+      ['golang:1.26', 'build'],
+      ['build', 'test'],
+      ['gcr.io/distroless/static-debian12:nonroot', undefined],
+    ]);
+    expect(contextCopySources(stages).map((s) => s.path)).toEqual(['go.mod', 'go.sum', 'cmd', 'internal']);
+    const runtime = stages[2];
+    if (runtime === undefined) throw new Error('three stages expected');
+    expect(Object.fromEntries(stageEnv(runtime))).toEqual({
+      A: '1',
+      B: 'two words',
+      LEGACY: 'value here',
+    });
+    // The last stage sets no USER and starts from an image, not a stage: unknown.
+    expect(finalUser(stages)).toBeUndefined();
+    // A stage built on another inherits its USER.
+    expect(finalUser(stages.slice(0, 2))).toBe('1000');
+  });
+
+  it('rejects a file cut inside a continuation', () => {
+    expect(() => parseInstructions('FROM x\nRUN a \\')).toThrow(/continued/);
+  });
+});
+
+describe('go-service/Dockerfile', () => {
+  it('is multi-stage, copies what exists, runs as non-root with a healthcheck', () => {
+    expect(checkDockerfile(go)).toEqual([]);
+  });
+
+  it('embeds nothing from outside its context', () => {
+    // The context is go-service/: a COPY of ../packages would not exist there.
+    const escaping = { ...go, text: `${go.text}\nCOPY packages/contract/openapi.json /x\n` };
+    expect(checkDockerfile(escaping)).toEqual([
+      expect.stringMatching(/COPY source packages\/contract\/openapi.json does not exist/),
+    ]);
+  });
+});
+
+describe('apps/ts-service/Dockerfile', () => {
+  it('is multi-stage, copies what exists, runs as non-root with a healthcheck', () => {
+    expect(checkDockerfile(ts)).toEqual([]);
+  });
+
+  it('keeps sharp on glibc with bounded malloc arenas', () => {
+    expect(checkSharpRuntime(ts)).toEqual([]);
+  });
+});
+
+describe('the Dockerfile checks fail on broken input', () => {
+  const base = { name: 'x', contextDir: ROOT, ignore: parseDockerignore('') };
+  const good = 'FROM node:20-bookworm-slim AS build\nFROM node:20-bookworm-slim\nHEALTHCHECK CMD ["true"]\n';
+
+  it('a root or missing USER', () => {
+    expect(checkDockerfile({ ...base, text: `${good}USER node\n` })).toEqual([]);
+    expect(checkDockerfile({ ...base, text: good })).toEqual([
+      'x: the final stage sets no USER, so it runs as root',
+    ]);
+    expect(checkDockerfile({ ...base, text: `${good}USER node\nUSER 0:0\n` })).toEqual([
+      'x: the final stage runs as root (USER 0:0)',
+    ]);
+  });
+
+  it('a single stage, an unpinned base, no healthcheck', () => {
+    expect(checkDockerfile({ ...base, text: 'FROM node:latest\nUSER node\n' })).toEqual([
+      'x: build and runtime stages expected, found 1',
+      'x: FROM node:latest is not a pinned base image container-check can provide',
+      'x: the final stage has no HEALTHCHECK',
+    ]);
+  });
+
+  it('COPY sources that are missing or ignored', () => {
+    const text = `${good}COPY package.json nothing-here.txt ./\nCOPY pnpm-*.yaml ./\nUSER node\n`;
+    expect(checkDockerfile({ ...base, text })).toEqual([
+      expect.stringMatching(/nothing-here.txt does not exist/),
+    ]);
+    const ignoring = { ...base, text, ignore: parseDockerignore('package.json\npnpm-*\n') };
+    expect(checkDockerfile(ignoring)).toEqual([
+      'x:4: COPY source package.json is excluded by .dockerignore',
+      'x:4: COPY source nothing-here.txt does not exist in the context',
+      'x:5: COPY source pnpm-*.yaml is excluded by .dockerignore',
+    ]);
+  });
+
+  it('sharp on musl or without arena limits', () => {
+    const alpine = 'FROM node:20-alpine\nENV MALLOC_ARENA_MAX=2\n';
+    expect(checkSharpRuntime({ ...base, text: alpine })).toHaveLength(1);
+    expect(checkSharpRuntime({ ...base, text: 'FROM node:20-bookworm-slim\n' })).toHaveLength(1);
+    const jemalloc =
+      'FROM node:20-bookworm-slim\nENV LD_PRELOAD=/usr/lib/x86_64-linux-gnu/libjemalloc.so.2\n';
+    expect(checkSharpRuntime({ ...base, text: jemalloc })).toEqual([]);
+  });
+});
