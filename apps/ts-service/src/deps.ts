@@ -1,0 +1,51 @@
+// What the app needs from outside, and the one place that builds it from a configuration.
+
+import type { ServiceConfig } from '@rtip/contract';
+import { type Logger, pino } from 'pino';
+import { Admission } from './admission.js';
+import { createMetrics, type Metrics } from './metrics.js';
+
+export interface Lifecycle {
+  /** True once shutdown began: /readyz answers 503 and every answer closes its connection. */
+  draining: boolean;
+}
+
+export interface AppDeps {
+  config: ServiceConfig;
+  logger: Logger;
+  metrics: Metrics;
+  admission: Admission;
+  lifecycle: Lifecycle;
+}
+
+/** Builds the dependencies for `config`; tests override single members. */
+export function createDeps(
+  config: ServiceConfig,
+  overrides: Partial<AppDeps> & { processMetrics?: boolean } = {},
+): AppDeps {
+  const { processMetrics = true, ...given } = overrides;
+  const logger = given.logger ?? createLogger(config);
+  const metrics = given.metrics ?? createMetrics({ processMetrics });
+  const admission =
+    given.admission ??
+    new Admission(
+      { concurrency: config.concurrency, queueDepth: config.queueDepth, timeoutMs: config.requestTimeoutMs },
+      {
+        onChange: (running, waiting) => {
+          metrics.inflight.set(running);
+          metrics.queued.set(waiting);
+        },
+      },
+    );
+  return { config, logger, metrics, admission, lifecycle: given.lifecycle ?? { draining: false } };
+}
+
+/** JSON lines on stdout: ISO time, level as a word, no pid/hostname noise. */
+export function createLogger(config: Pick<ServiceConfig, 'logLevel'>): Logger {
+  return pino({
+    level: config.logLevel,
+    base: undefined,
+    timestamp: pino.stdTimeFunctions.isoTime,
+    formatters: { level: (label) => ({ level: label }) },
+  });
+}

@@ -1,0 +1,64 @@
+// A small multipart/form-data reader over a fully received (size-capped) body: finds the one `image` part.
+//
+// Hand-written rather than Request.formData(): it returns the part as a zero-copy slice of the body, keeps the
+// bytes binary whatever the part's headers say, and tells "malformed" (400 INVALID_REQUEST) apart from
+// "no image part" (400 MISSING_IMAGE) and "two image parts" (400 INVALID_REQUEST) as the contract requires.
+
+import { ContractError, IMAGE_PART } from '@rtip/contract';
+
+const CRLF = Buffer.from('\r\n');
+const HEADER_END = Buffer.from('\r\n\r\n');
+
+const malformed = (why: string) => new ContractError('INVALID_REQUEST', `Malformed multipart body: ${why}.`);
+
+/** The boundary parameter of a multipart Content-Type, or undefined when absent or empty. */
+export function multipartBoundary(contentType: string): string | undefined {
+  const match = /;\s*boundary\s*=\s*(?:"([^"]+)"|([^;\s]+))/i.exec(contentType);
+  const boundary = match?.[1] ?? match?.[2];
+  return boundary && boundary.length <= 200 ? boundary : undefined;
+}
+
+/** The `name` of a part from its Content-Disposition header, or undefined. */
+function partName(headers: string): string | undefined {
+  for (const line of headers.split('\r\n')) {
+    const colon = line.indexOf(':');
+    if (colon < 0 || line.slice(0, colon).trim().toLowerCase() !== 'content-disposition') continue;
+    const match = /;\s*name\s*=\s*(?:"([^"]*)"|([^;\s]*))/i.exec(line.slice(colon + 1));
+    return match?.[1] ?? match?.[2];
+  }
+  return undefined;
+}
+
+/**
+ * Returns the content of the single part named `image` (possibly empty: the caller decides MISSING_IMAGE).
+ * Throws INVALID_REQUEST for a body that does not parse or has two image parts, MISSING_IMAGE for none.
+ */
+export function findImagePart(body: Buffer, boundary: string): Buffer {
+  const delimiter = Buffer.from(`--${boundary}`);
+  const nextDelimiter = Buffer.from(`\r\n--${boundary}`);
+  // The first delimiter may follow a preamble; later ones are always preceded by CRLF.
+  let at = body.subarray(0, delimiter.length).equals(delimiter) ? 0 : body.indexOf(nextDelimiter);
+  if (at < 0) throw malformed('no boundary delimiter');
+  if (at > 0) at += CRLF.length;
+  let image: Buffer | undefined;
+  for (;;) {
+    let cursor = at + delimiter.length;
+    if (body[cursor] === 0x2d && body[cursor + 1] === 0x2d) break; // "--": the close delimiter
+    while (body[cursor] === 0x20 || body[cursor] === 0x09) cursor++; // transport padding
+    if (!body.subarray(cursor, cursor + 2).equals(CRLF)) throw malformed('bad delimiter line');
+    cursor += CRLF.length;
+    const headersEnd = body.indexOf(HEADER_END, cursor - CRLF.length);
+    if (headersEnd < 0) throw malformed('part headers do not end');
+    const headers = body.toString('latin1', cursor, headersEnd);
+    const contentStart = headersEnd + HEADER_END.length;
+    const contentEnd = body.indexOf(nextDelimiter, contentStart);
+    if (contentEnd < 0) throw malformed('no closing delimiter');
+    if (partName(headers) === IMAGE_PART) {
+      if (image) throw new ContractError('INVALID_REQUEST', 'More than one "image" part.');
+      image = body.subarray(contentStart, contentEnd);
+    }
+    at = contentEnd + CRLF.length;
+  }
+  if (!image) throw new ContractError('MISSING_IMAGE', 'No part named "image" in the multipart body.');
+  return image;
+}

@@ -1,0 +1,69 @@
+// The service process: reads env once, configures sharp, serves the app, drains on SIGTERM/SIGINT.
+// Start it through main.cjs, which sizes libuv's threadpool first (see README, "Settings").
+
+import type { Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import os from 'node:os';
+import { serve } from '@hono/node-server';
+import { DEFAULT_PORTS, parseConfig } from '@rtip/contract';
+import sharp from 'sharp';
+import { createApp } from './app.js';
+import { createDeps } from './deps.js';
+import { sharpSettings, uvThreadpoolSize } from './runtime-info.js';
+
+const parsed = parseConfig(process.env, { port: DEFAULT_PORTS.ts, cpus: os.availableParallelism() });
+if (!parsed.ok) {
+  for (const error of parsed.errors) console.error(`ts-service: invalid configuration: ${error}`);
+  process.exit(1);
+}
+const config = parsed.config;
+
+// One libvips thread per image: parallelism comes from CONCURRENCY images at once on libuv's pool, which
+// keeps per-request CPU predictable. No operation cache: every input is new, a cache only holds memory.
+sharp.concurrency(1);
+sharp.cache(false);
+
+const deps = createDeps(config);
+const { logger, lifecycle } = deps;
+const app = createApp(deps);
+
+const server = serve({ fetch: app.fetch, port: config.port, hostname: config.host }, (info: AddressInfo) => {
+  logger.info(
+    {
+      address: `http://${info.family === 'IPv6' ? `[${info.address}]` : info.address}:${info.port}`,
+      port: info.port,
+      concurrency: config.concurrency,
+      queueDepth: config.queueDepth,
+      uvThreadpoolSize: uvThreadpoolSize(),
+      ...sharpSettings(),
+    },
+    'listening',
+  );
+}) as Server;
+// Slow clients cannot hold a connection forever; uploads up to MAX_UPLOAD_BYTES get a minute.
+server.headersTimeout = 10_000;
+server.requestTimeout = 60_000;
+server.keepAliveTimeout = 5_000;
+
+function shutdown(signal: NodeJS.Signals): void {
+  if (lifecycle.draining) return;
+  lifecycle.draining = true;
+  logger.info({ signal, shutdownTimeoutMs: config.shutdownTimeoutMs }, 'draining');
+  const exit = (forced: boolean) => {
+    logger.info({ forced }, 'stopped');
+    process.exit(0);
+  };
+  const deadline = setTimeout(() => {
+    server.closeAllConnections();
+    exit(true);
+  }, config.shutdownTimeoutMs);
+  // No new connections; idle keep-alive ones close now, busy ones after their answer (Connection: close).
+  server.close(() => {
+    clearTimeout(deadline);
+    exit(false);
+  });
+  server.closeIdleConnections();
+}
+
+process.once('SIGTERM', shutdown);
+process.once('SIGINT', shutdown);

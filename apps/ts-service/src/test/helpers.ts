@@ -1,0 +1,55 @@
+// Test helpers: apps built from vector configs, requests built from vectors, fixtures.
+
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { FIXTURES_DIR, parseConfig, type ServiceConfig, type Vector } from '@rtip/contract';
+import { pino } from 'pino';
+import { createApp } from '../app.js';
+import { type AppDeps, createDeps } from '../deps.js';
+
+export const silentLogger = pino({ level: 'silent' });
+
+const fixtureCache = new Map<string, Buffer>();
+export function fixture(name: string): Buffer {
+  let bytes = fixtureCache.get(name);
+  if (!bytes) {
+    bytes = readFileSync(join(FIXTURES_DIR, name));
+    fixtureCache.set(name, bytes);
+  }
+  return bytes;
+}
+
+export function testConfig(env: Record<string, string> = {}): ServiceConfig {
+  const parsed = parseConfig(env, { port: 0, cpus: 2 });
+  if (!parsed.ok) throw new Error(parsed.errors.join('; '));
+  return parsed.config;
+}
+
+export function testDeps(env: Record<string, string> = {}, overrides: Partial<AppDeps> = {}): AppDeps {
+  return createDeps(testConfig(env), { logger: silentLogger, processMetrics: false, ...overrides });
+}
+
+export function testApp(env: Record<string, string> = {}, overrides: Partial<AppDeps> = {}) {
+  const deps = testDeps(env, overrides);
+  return { app: createApp(deps), deps };
+}
+
+/** The request a vector describes, for app.request() (path with query, and init). */
+export function vectorRequest(vector: Vector): { url: string; init: RequestInit } {
+  const { request } = vector;
+  const url = `http://localhost${request.path}${request.query ? `?${request.query}` : ''}`;
+  const init: RequestInit = { method: request.method };
+  if (request.body === 'none') return { url, init };
+  const bytes = vector.fixture ? fixture(vector.fixture) : Buffer.alloc(0);
+  if (request.body === 'multipart') {
+    const form = new FormData();
+    for (let i = 0; i < request.parts; i++) {
+      form.append(request.partName, new Blob([new Uint8Array(bytes)]), vector.fixture ?? 'image');
+    }
+    init.body = form;
+  } else {
+    init.body = new Uint8Array(bytes);
+    if (request.contentType !== null) init.headers = { 'Content-Type': request.contentType };
+  }
+  return { url, init };
+}
