@@ -75,11 +75,11 @@ func encodeInto(buf *bytes.Buffer, e encoded) error {
 						g.Pix[y*g.Stride+x] = luma(uint32(p[0]), uint32(p[1]), uint32(p[2]))
 					}
 				}
-				return jpeg.Encode(buf, g.gray(), opts)
+				return encodeGrayJPEG(buf, g.Pix, g.W, g.H, g.Stride, e.quality)
 			}
 			return jpeg.Encode(buf, bm.rgba(), opts)
 		}
-		return jpeg.Encode(buf, bm.gray(), opts)
+		return encodeGrayJPEG(buf, bm.Pix, bm.W, bm.H, bm.Stride, e.quality)
 	}
 	switch {
 	case bm.Ch == 1:

@@ -1,0 +1,119 @@
+package services
+
+import (
+	"bytes"
+	"context"
+	"image"
+	"image/color"
+	"image/jpeg"
+	"os/exec"
+	"path/filepath"
+	"testing"
+
+	xdraw "golang.org/x/image/draw"
+)
+
+// The pipeline against a naive baseline (per-pixel At/Set through
+// color.GrayModel, as the original Go service did) and against the codec
+// floor (libjpeg-turbo: djpeg -grayscale | cjpeg -quality 80), in one run:
+//
+//	go test ./internal/services -run='^$' -bench=. -benchmem -cpu=1
+
+var benchImages = []string{"photo-hd.jpg", "photo-12mp.jpg"}
+
+var benchCases = []struct {
+	name  string
+	width int
+}{
+	{"gray", 0},
+	{"gray-w800", 800},
+}
+
+func BenchmarkPipeline(b *testing.B) {
+	for _, img := range benchImages {
+		data := fixture(b, img)
+		for _, c := range benchCases {
+			b.Run(img+"/"+c.name, func(b *testing.B) {
+				o := opts(func(o *Options) { o.Width = c.width })
+				b.SetBytes(int64(len(data)))
+				b.ReportAllocs()
+				for b.Loop() {
+					res, err := Process(context.Background(), data, o, noLimit)
+					if err != nil {
+						b.Fatal(err)
+					}
+					res.Release()
+				}
+			})
+		}
+	}
+}
+
+// naive is the per-pixel baseline: interface calls and a colour model
+// conversion per pixel, then draw's CatmullRom for the resize.
+func naive(data []byte, width int) ([]byte, error) {
+	img, err := jpeg.Decode(bytes.NewReader(data))
+	if err != nil {
+		return nil, err
+	}
+	r := img.Bounds()
+	g := image.NewGray(r)
+	for y := r.Min.Y; y < r.Max.Y; y++ {
+		for x := r.Min.X; x < r.Max.X; x++ {
+			g.Set(x, y, color.GrayModel.Convert(img.At(x, y)))
+		}
+	}
+	var out image.Image = g
+	if width > 0 {
+		h := (r.Dy()*width + r.Dx()/2) / r.Dx()
+		dst := image.NewGray(image.Rect(0, 0, width, h))
+		xdraw.CatmullRom.Scale(dst, dst.Rect, g, r, xdraw.Src, nil)
+		out = dst
+	}
+	var buf bytes.Buffer
+	err = jpeg.Encode(&buf, out, &jpeg.Options{Quality: 80})
+	return buf.Bytes(), err
+}
+
+func BenchmarkNaive(b *testing.B) {
+	for _, img := range benchImages {
+		data := fixture(b, img)
+		for _, c := range benchCases {
+			b.Run(img+"/"+c.name, func(b *testing.B) {
+				b.SetBytes(int64(len(data)))
+				b.ReportAllocs()
+				for b.Loop() {
+					if _, err := naive(data, c.width); err != nil {
+						b.Fatal(err)
+					}
+				}
+			})
+		}
+	}
+}
+
+// BenchmarkFloor is libjpeg-turbo decoding to gray and encoding at q80, the
+// least any JPEG→gray JPEG service can spend (plus ~1 ms of process start).
+func BenchmarkFloor(b *testing.B) {
+	if _, err := exec.LookPath("djpeg"); err != nil {
+		b.Skip("djpeg not installed (Debian: apt-get install -y libjpeg-turbo-progs)")
+	}
+	if _, err := exec.LookPath("cjpeg"); err != nil {
+		b.Skip("cjpeg not installed (Debian: apt-get install -y libjpeg-turbo-progs)")
+	}
+	for _, img := range benchImages {
+		path, err := filepath.Abs(filepath.Join(fixtures, img))
+		if err != nil {
+			b.Fatal(err)
+		}
+		b.Run(img+"/gray", func(b *testing.B) {
+			for b.Loop() {
+				cmd := exec.Command("sh", "-c", `djpeg -grayscale "$1" | cjpeg -quality 80`, "sh", path)
+				out, err := cmd.Output()
+				if err != nil || len(out) == 0 {
+					b.Fatalf("floor: %v", err)
+				}
+			}
+		})
+	}
+}
