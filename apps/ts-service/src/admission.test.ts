@@ -1,0 +1,81 @@
+import { describe, expect, it } from 'vitest';
+import { Admission } from './admission.js';
+
+function deferred() {
+  let resolve!: () => void;
+  const promise = new Promise<void>((r) => {
+    resolve = r;
+  });
+  return { promise, resolve };
+}
+
+describe('Admission', () => {
+  it('runs up to concurrency, queues up to queueDepth, refuses the rest with OVERLOADED', async () => {
+    const admission = new Admission({ concurrency: 2, queueDepth: 1, timeoutMs: 10_000 });
+    const gates = [deferred(), deferred(), deferred()];
+    const started: number[] = [];
+    const runs = gates.map((gate, i) =>
+      admission.run(async () => {
+        started.push(i);
+        await gate.promise;
+        return i;
+      }),
+    );
+    await expect(admission.run(async () => 99)).rejects.toMatchObject({ code: 'OVERLOADED' });
+    expect(started).toEqual([0, 1]);
+    expect([admission.running, admission.waiting]).toEqual([2, 1]);
+    gates[0]?.resolve();
+    await expect(runs[0]).resolves.toBe(0);
+    await Promise.resolve();
+    expect(started).toEqual([0, 1, 2]);
+    gates[1]?.resolve();
+    gates[2]?.resolve();
+    await expect(Promise.all(runs)).resolves.toEqual([0, 1, 2]);
+    expect([admission.running, admission.waiting]).toEqual([0, 0]);
+  });
+
+  it('times out while queued, and the queued job never starts', async () => {
+    const admission = new Admission({ concurrency: 1, queueDepth: 1, timeoutMs: 30 });
+    const gate = deferred();
+    const first = admission.run(() => gate.promise).catch((err: unknown) => err);
+    let secondStarted = false;
+    const second = admission.run(async () => {
+      secondStarted = true;
+    });
+    await expect(second).rejects.toMatchObject({ code: 'PROCESSING_TIMEOUT' });
+    expect(await first).toMatchObject({ code: 'PROCESSING_TIMEOUT' });
+    gate.resolve();
+    await new Promise((r) => setTimeout(r, 5));
+    expect(secondStarted).toBe(false);
+  });
+
+  it('answers a running job at its deadline but holds the slot until the work really ends', async () => {
+    const changes: Array<[number, number]> = [];
+    const admission = new Admission(
+      { concurrency: 1, queueDepth: 0, timeoutMs: 20 },
+      { onChange: (r, w) => changes.push([r, w]) },
+    );
+    const gate = deferred();
+    let aborted = false;
+    const run = admission.run(async (signal) => {
+      signal.addEventListener('abort', () => {
+        aborted = true;
+      });
+      await gate.promise;
+    });
+    await expect(run).rejects.toMatchObject({ code: 'PROCESSING_TIMEOUT' });
+    expect(aborted).toBe(true);
+    expect(admission.running).toBe(1);
+    await expect(admission.run(async () => 1)).rejects.toMatchObject({ code: 'OVERLOADED' });
+    gate.resolve();
+    await new Promise((r) => setTimeout(r, 5));
+    expect(admission.running).toBe(0);
+    expect(changes.at(-1)).toEqual([0, 0]);
+  });
+
+  it('passes a job failure through and frees the slot', async () => {
+    const admission = new Admission({ concurrency: 1, queueDepth: 0, timeoutMs: 1000 });
+    await expect(admission.run(() => Promise.reject(new Error('boom')))).rejects.toThrow('boom');
+    await expect(admission.run(() => Promise.resolve(7))).resolves.toBe(7);
+  });
+});

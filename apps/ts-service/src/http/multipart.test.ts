@@ -1,0 +1,58 @@
+import { describe, expect, it } from 'vitest';
+import { findImagePart, multipartBoundary } from './multipart.js';
+
+const B = 'xyz';
+const part = (name: string, content: string, filename = 'a.jpg') =>
+  `--${B}\r\nContent-Disposition: form-data; name="${name}"; filename="${filename}"\r\nContent-Type: image/jpeg\r\n\r\n${content}\r\n`;
+const body = (...parts: string[]) => Buffer.from(`${parts.join('')}--${B}--\r\n`, 'latin1');
+
+describe('multipart', () => {
+  it('reads the boundary, quoted or not', () => {
+    expect(multipartBoundary('multipart/form-data; boundary=abc')).toBe('abc');
+    expect(multipartBoundary('multipart/form-data; charset=utf-8; boundary="a b:c"')).toBe('a b:c');
+    expect(multipartBoundary('multipart/form-data')).toBeUndefined();
+    expect(multipartBoundary('multipart/form-data; boundary=')).toBeUndefined();
+  });
+
+  it('finds the image part among others, bytes intact', () => {
+    const bin = '\xff\xd8\xff\r\n--xy\r\n\x00end';
+    const got = findImagePart(body(part('note', 'hello'), part('image', bin), part('other', 'x')), B);
+    expect(got.toString('latin1')).toBe(bin);
+  });
+
+  it('accepts a preamble, and a part without a filename', () => {
+    const got = findImagePart(
+      Buffer.from(`preamble\r\n${part('image', 'abc').replace('; filename="a.jpg"', '')}--${B}--`),
+      B,
+    );
+    expect(got.toString()).toBe('abc');
+  });
+
+  it('does not take filename="image" for name="image"', () => {
+    expect(() => findImagePart(body(part('file', 'abc', 'image')), B)).toThrow(
+      expect.objectContaining({ code: 'MISSING_IMAGE' }),
+    );
+  });
+
+  it('returns an empty image part as empty', () => {
+    expect(findImagePart(body(part('image', '')), B).byteLength).toBe(0);
+  });
+
+  it.each([
+    ['no delimiter at all', Buffer.from('just text')],
+    ['no closing delimiter', Buffer.from(part('image', 'abc'))],
+    ['headers that never end', Buffer.from(`--${B}\r\nContent-Disposition: form-data; name="image"`)],
+    ['garbage after the delimiter', Buffer.from(`--${B}garbage\r\n\r\nabc\r\n--${B}--`)],
+  ])('%s is INVALID_REQUEST', (_name, input) => {
+    expect(() => findImagePart(input, B)).toThrow(expect.objectContaining({ code: 'INVALID_REQUEST' }));
+  });
+
+  it('two image parts are INVALID_REQUEST, none is MISSING_IMAGE', () => {
+    expect(() => findImagePart(body(part('image', 'a'), part('image', 'b')), B)).toThrow(
+      expect.objectContaining({ code: 'INVALID_REQUEST' }),
+    );
+    expect(() => findImagePart(body(part('file', 'a')), B)).toThrow(
+      expect.objectContaining({ code: 'MISSING_IMAGE' }),
+    );
+  });
+});

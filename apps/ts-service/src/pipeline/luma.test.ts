@@ -1,0 +1,39 @@
+import { describe, expect, it } from 'vitest';
+import { LUMA_SLICE_PIXELS, lumaSync, toLuma } from './luma.js';
+
+const exact = (r: number, g: number, b: number) => Math.floor((299 * r + 587 * g + 114 * b + 500) / 1000);
+
+describe('Rec.601 luma', () => {
+  it('is round(0.299 R + 0.587 G + 0.114 B) for every 8-bit colour (checked on a 1/5 lattice and the ties)', () => {
+    const src: number[] = [];
+    for (let r = 0; r < 256; r += 5)
+      for (let g = 0; g < 256; g += 5) for (let b = 0; b < 256; b += 5) src.push(r, g, b);
+    // Exact halves: 299R + 587G + 114B ≡ 500 (mod 1000) round up.
+    src.push(0, 0, 0, 255, 255, 255, 1, 1, 0); // 886 → 1
+    const out = lumaSync(Uint8Array.from(src), 3);
+    for (let i = 0; i < out.length; i++) {
+      expect(out[i]).toBe(exact(src[i * 3] as number, src[i * 3 + 1] as number, src[i * 3 + 2] as number));
+    }
+    expect(exact(255, 255, 255)).toBe(255);
+  });
+
+  it('keeps alpha as the second channel', () => {
+    const out = lumaSync(Uint8Array.from([255, 255, 255, 7, 0, 0, 0, 200]), 4);
+    expect([...out]).toEqual([255, 7, 0, 200]);
+  });
+
+  it('gives the same result in slices as in one go, across several slices', async () => {
+    const n = LUMA_SLICE_PIXELS * 2 + 123;
+    const src = new Uint8Array(n * 3);
+    for (let i = 0; i < src.length; i++) src[i] = (i * 2654435761) >>> 24;
+    expect((await toLuma(src, 3)).equals(lumaSync(src, 3))).toBe(true);
+  });
+
+  it('stops between slices once aborted', async () => {
+    const controller = new AbortController();
+    const src = new Uint8Array(LUMA_SLICE_PIXELS * 3 * 3);
+    const run = toLuma(src, 3, controller.signal);
+    controller.abort();
+    await expect(run).rejects.toMatchObject({ name: 'AbortError' });
+  });
+});
