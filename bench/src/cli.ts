@@ -1,0 +1,145 @@
+// Command-line options of `pnpm bench:compare`.
+
+import os from 'node:os';
+import path from 'node:path';
+import { parseArgs } from 'node:util';
+import { BENCH_DIR, IMAGE_NAMES, OP_NAMES, type PhasePreset, SCENARIOS } from './scenario.js';
+import { parseTargets, type TargetSpec } from './targets.js';
+
+export interface Options {
+  mode: 'docker' | 'native' | 'auto';
+  driver: 'k6' | 'vegeta' | 'auto';
+  targets: TargetSpec[];
+  image: string;
+  op: string;
+  quick: boolean;
+  preset: PhasePreset;
+  /** Measured fixed-rate and overload phase length (s). */
+  durationS: number;
+  trials: number;
+  /** CPUs for the servers and for the load generator (and this orchestrator), as taskset lists. */
+  serverCpus: string;
+  loadCpus: string;
+  out: string;
+  sloP99Ms: number;
+  /** Skip the build step (services already built). */
+  noBuild: boolean;
+  help: boolean;
+}
+
+export const USAGE = `pnpm bench:compare [options]
+
+  --mode docker|native     docker: compose services + k6 from the compose "bench" profile (default when a
+                           Docker engine answers); native: build and start both services as pinned processes
+  --driver k6|vegeta       default: k6 when a k6 binary is on PATH (or in docker mode), else vegeta
+  --targets LIST           comma-separated: go, ts, or name=http://host:port for an external implementation
+                           (default go,ts)
+  --image small|hd|12mp    benchmark image (default hd: 1920×1080 JPEG)
+  --op OP                  ${OP_NAMES.join(' | ')} (default grayscale)
+  --duration SECONDS       length of each measured fixed-rate/overload phase (default 15, quick 2)
+  --trials N               trials of the fixed-rate and overload phases (default 3, quick 1)
+  --cpus SERVER[/LOAD]     taskset CPU lists, e.g. 1/0 (default) or 2-3/0-1; CONCURRENCY = number of server CPUs
+  --out DIR                report folder (default bench/results/<timestamp>)
+  --slo-p99-ms MS          p99 latency objective of the capacity search (default ${SCENARIOS.sloP99Ms})
+  --quick                  complete but short run (CI): ≤ 90 s in all
+  --no-build               use the services as already built
+  -h, --help`;
+
+/** Expands a taskset CPU list ("0-2,5") into CPU numbers. */
+export function cpuList(list: string): number[] {
+  const out: number[] = [];
+  for (const part of list.split(',')) {
+    const m = /^(\d+)(?:-(\d+))?$/.exec(part.trim());
+    if (!m) throw new Error(`--cpus: "${list}" is not a CPU list like 1 or 2-3 or 0,2`);
+    const a = Number(m[1]);
+    const b = m[2] === undefined ? a : Number(m[2]);
+    for (let c = a; c <= b; c++) out.push(c);
+  }
+  return [...new Set(out)];
+}
+
+function defaultCpus(cores: number): { server: string; load: string } {
+  if (cores <= 1) return { server: '0', load: '0' };
+  // Load generator on CPU 0, servers on the rest (one CPU each on a 2-core machine).
+  return { server: cores === 2 ? '1' : `1-${Math.floor(cores / 2)}`, load: '0' };
+}
+
+export function stamp(d = new Date()): string {
+  return d.toISOString().replace(/[:]/g, '').replace(/\..*/, '');
+}
+
+export function parseOptions(argv: string[], cores = os.cpus().length, now = new Date()): Options {
+  // pnpm passes a literal "--" through when called as `pnpm bench:compare -- --quick`.
+  const args = argv.filter((a) => a !== '--');
+  const { values, positionals } = parseArgs({
+    args,
+    allowPositionals: true,
+    options: {
+      mode: { type: 'string' },
+      driver: { type: 'string' },
+      targets: { type: 'string' },
+      image: { type: 'string' },
+      op: { type: 'string' },
+      duration: { type: 'string' },
+      trials: { type: 'string' },
+      cpus: { type: 'string' },
+      out: { type: 'string' },
+      'slo-p99-ms': { type: 'string' },
+      quick: { type: 'boolean' },
+      'no-build': { type: 'boolean' },
+      help: { type: 'boolean', short: 'h' },
+    },
+  });
+  if (positionals.length) throw new Error(`unexpected argument(s): ${positionals.join(' ')}`);
+
+  const oneOf = <T extends string>(name: string, v: string | undefined, allowed: readonly T[], def: T): T => {
+    if (v === undefined) return def;
+    if (!(allowed as readonly string[]).includes(v))
+      throw new Error(`--${name} must be one of ${allowed.join(', ')}`);
+    return v as T;
+  };
+  const positive = (name: string, v: string | undefined, def: number, integer: boolean): number => {
+    if (v === undefined) return def;
+    const n = Number(v);
+    if (!Number.isFinite(n) || n <= 0 || (integer && !Number.isInteger(n))) {
+      throw new Error(`--${name} must be a positive ${integer ? 'integer' : 'number'}, got "${v}"`);
+    }
+    return n;
+  };
+
+  const quick = values.quick ?? false;
+  const preset = quick ? SCENARIOS.presets.quick : SCENARIOS.presets.full;
+  const def = defaultCpus(cores);
+  let serverCpus = def.server;
+  let loadCpus = def.load;
+  if (values.cpus !== undefined) {
+    const [s, l] = values.cpus.split('/');
+    serverCpus = s ?? '';
+    loadCpus = l ?? def.load;
+    for (const c of [...cpuList(serverCpus), ...cpuList(loadCpus)]) {
+      if (c >= cores) throw new Error(`--cpus: CPU ${c} does not exist (this machine has ${cores})`);
+    }
+  }
+  const targets = parseTargets(values.targets ?? 'go,ts');
+  if (targets.length === 0) throw new Error('--targets: none given');
+  if (new Set(targets.map((t) => t.name)).size !== targets.length)
+    throw new Error('--targets: names must differ');
+
+  return {
+    mode: oneOf('mode', values.mode, ['docker', 'native'] as const, 'auto' as 'docker'),
+    driver: oneOf('driver', values.driver, ['k6', 'vegeta'] as const, 'auto' as 'k6'),
+    targets,
+    image: oneOf('image', values.image, IMAGE_NAMES, 'hd'),
+    op: oneOf('op', values.op, OP_NAMES, 'grayscale'),
+    quick,
+    preset,
+    durationS: positive('duration', values.duration, preset.phaseS, false),
+    trials: positive('trials', values.trials, preset.trials, true),
+    serverCpus,
+    loadCpus,
+    out: path.resolve(values.out ?? path.join(BENCH_DIR, 'results', stamp(now))),
+    sloP99Ms: positive('slo-p99-ms', values['slo-p99-ms'], SCENARIOS.sloP99Ms, false),
+    noBuild: values['no-build'] ?? false,
+    help: values.help ?? false,
+  };
+}

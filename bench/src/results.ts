@@ -1,0 +1,144 @@
+// results.json: the versioned schema every report is written from.
+
+import type { DriverReport } from './drivers/types.js';
+import type { Preflight } from './preflight.js';
+import type { CapacityStep, PhaseStats, Spread } from './stats.js';
+
+export const RESULTS_SCHEMA = 'rtip-bench/results';
+export const RESULTS_VERSION = 1;
+
+export interface Environment {
+  cpuModel: string;
+  cores: number;
+  pinning: { serverCpus: string; loadCpus: string; note: string };
+  os: string;
+  kernel: string;
+  node: string;
+  go: string;
+  /** sharp and libvips as seen by the harness (the TS service's own are in its /info). */
+  sharp: string;
+  libvips: string;
+  driver: string;
+  gitCommit: string;
+  gitDirty: boolean;
+  hostname: string;
+  /** 1/5/15-minute load averages when the run started and ended: other work on the machine shows here. */
+  loadAvg: { start: number[]; end: number[] };
+}
+
+export interface PhaseResources {
+  /** Server process tree CPU seconds during the phase. */
+  serverCpuS: number;
+  /** Server CPU milliseconds per successful (2xx) answer. */
+  cpuMsPerOk: number;
+  /** Server CPU use, percent of one CPU. */
+  cpuPct: number;
+  peakRssMiB: number;
+  peakPssMiB: number;
+  /** Load generator CPU use, percent of one CPU (a saturated client shows here). */
+  generatorCpuPct: number;
+  /** CPU used by everything else on the machine (this orchestrator included), percent of one CPU. */
+  otherCpuPct: number;
+}
+
+export interface PhaseRecord {
+  stats: Omit<PhaseStats, 'timeline'> & { timeline?: PhaseStats['timeline'] };
+  resources: PhaseResources;
+  driverReport: DriverReport;
+}
+
+export type PhaseKind = 'warmup' | 'capacity-step' | 'fixed' | 'overload' | 'recovery';
+
+/** A phase measured in every trial: one record per trial, and the median/min–max of the key figures. */
+export interface TrialPhase {
+  name: string;
+  kind: PhaseKind;
+  offeredRate: number;
+  /** What the rate is relative to, e.g. "50% of slowest capacity (ts)". */
+  basis: string;
+  trials: PhaseRecord[];
+  summary: Record<SummaryKey, Spread>;
+  /** Overload only: recovery seconds after the overload, per trial. */
+  recoveryS?: Spread;
+}
+
+export const SUMMARY_KEYS = [
+  'achievedRate',
+  'p50',
+  'p90',
+  'p99',
+  'max',
+  'acceptedP99',
+  'errors',
+  'errorPct',
+  'shedPct',
+  'dropped',
+  'cpuMsPerOk',
+  'cpuPct',
+  'peakRssMiB',
+  'generatorCpuPct',
+  'otherCpuPct',
+] as const;
+export type SummaryKey = (typeof SUMMARY_KEYS)[number];
+
+export interface SeriesPoint {
+  /** seconds since the session started */
+  t: number;
+  cpuPct: number;
+  rssMiB: number;
+  pssMiB: number;
+}
+
+export interface Session {
+  label: string;
+  points: SeriesPoint[];
+  markers: Array<{ t: number; label: string }>;
+}
+
+export interface TargetResult {
+  name: string;
+  kind: string;
+  url: string;
+  info: Record<string, unknown>;
+  /** Environment variables the harness set for the server. */
+  env: Record<string, string>;
+  startup: { healthzMs: Spread; firstProcessMs: Spread };
+  warmup: { closedLoop: true; requests: number; medianMs: number; note: string };
+  capacity: {
+    reqPerS: number;
+    firstFailure: number;
+    steps: Array<CapacityStep & { record: PhaseRecord }>;
+  };
+  phases: TrialPhase[];
+  sessions: Session[];
+}
+
+export interface Results {
+  schema: typeof RESULTS_SCHEMA;
+  schemaVersion: typeof RESULTS_VERSION;
+  createdAt: string;
+  finishedAt: string;
+  command: string;
+  environment: Environment;
+  method: {
+    mode: 'native' | 'docker';
+    driver: 'k6' | 'vegeta';
+    driverVersion: string;
+    loopModel: 'open';
+    body: string;
+    image: { name: string; file: string; bytes: number; width: number; height: number };
+    op: { name: string; query: string; describe: string };
+    expected: { width: number; height: number; contentType: string; channels: number };
+    sloP99Ms: number;
+    quick: boolean;
+    trials: number;
+    phaseS: number;
+    preset: Record<string, unknown>;
+    rules: string[];
+  };
+  preflight: Preflight;
+  /** The offered loads every target got in the fixed-rate phases. */
+  fixedRates: Array<{ name: string; rate: number; basis: string }>;
+  targets: TargetResult[];
+  notes: string[];
+}

@@ -1,0 +1,286 @@
+// The services under test: built and started natively (pinned with taskset), through docker compose, or an
+// external URL. Each start measures the time to the first 200 of /healthz and of POST /process.
+
+import { spawn } from 'node:child_process';
+import { closeSync, existsSync, mkdirSync, openSync } from 'node:fs';
+import { createServer } from 'node:net';
+import path from 'node:path';
+import { DEFAULT_PORTS } from '@rtip/contract';
+import { $ } from 'zx';
+import { onCleanup, track, untrack } from './cleanup.js';
+import { multipartBody, processUrl, REPO_DIR, type Scenario } from './scenario.js';
+
+export type TargetKind = 'go' | 'ts' | 'external';
+
+export interface TargetSpec {
+  name: string;
+  kind: TargetKind;
+  /** For external targets: where it already listens. */
+  url?: string;
+}
+
+export interface Startup {
+  /** ms from spawn to the first 200 of GET /healthz */
+  healthzMs: number;
+  /** ms from spawn to the first 200 of POST /process with the benchmark request */
+  firstProcessMs: number;
+}
+
+export interface Running {
+  spec: TargetSpec;
+  /** URL from this machine (pre-flight, probes). */
+  url: string;
+  /** URL as the load generator reaches it (differs inside compose's network). */
+  loadUrl: string;
+  /** Root of the server's process tree, for /proc sampling; undefined for external targets. */
+  pid: number | undefined;
+  startup: Startup | undefined;
+  /** Environment the harness set for the server. */
+  env: Record<string, string>;
+  stop(): Promise<void>;
+}
+
+export interface StartOptions {
+  scenario: Scenario;
+  /** CPU list for the server (taskset -c). */
+  cpus: string;
+  /** Number of server CPUs: CONCURRENCY for both services. */
+  concurrency: number;
+  logDir: string;
+  timeoutMs?: number;
+}
+
+export function parseTargets(list: string): TargetSpec[] {
+  return list
+    .split(',')
+    .map((t) => t.trim())
+    .filter(Boolean)
+    .map((t) => {
+      const eq = t.indexOf('=');
+      if (eq > 0) {
+        const url = t.slice(eq + 1);
+        if (!/^https?:\/\//.test(url)) throw new Error(`--targets: "${t}" needs name=http(s)://host:port`);
+        return { name: t.slice(0, eq), kind: 'external' as const, url };
+      }
+      if (t !== 'go' && t !== 'ts') throw new Error(`--targets: unknown target "${t}" (go, ts or name=url)`);
+      return { name: t, kind: t };
+    });
+}
+
+export const GO_BIN = path.join(REPO_DIR, 'go-service', 'bin', 'go-service');
+export const TS_ENTRY = path.join(REPO_DIR, 'apps', 'ts-service', 'dist', 'index.js');
+
+/** Builds the services natively: turbo for workspace packages, plain `go build` when go-service has no package.json. */
+export async function buildNative(kinds: TargetKind[], log: (s: string) => void): Promise<void> {
+  const filters: string[] = [];
+  if (kinds.includes('ts')) filters.push('--filter=@rtip/ts-service');
+  const goHasPkg = existsSync(path.join(REPO_DIR, 'go-service', 'package.json'));
+  if (kinds.includes('go') && goHasPkg) filters.push('--filter=@rtip/go-service');
+  if (filters.length) {
+    log(`building ${filters.join(' ')} (turbo)`);
+    await $({
+      cwd: REPO_DIR,
+      quiet: true,
+      env: { ...process.env, TURBO_TELEMETRY_DISABLED: '1' },
+    })`pnpm turbo run build ${filters}`;
+  }
+  if (kinds.includes('go') && !goHasPkg) {
+    log('building go-service (go build)');
+    await $({
+      cwd: path.join(REPO_DIR, 'go-service'),
+      quiet: true,
+    })`go build -o bin/go-service ./cmd/go-service`;
+  }
+  for (const [k, f] of [
+    ['go', GO_BIN],
+    ['ts', TS_ENTRY],
+  ] as const) {
+    if (kinds.includes(k) && !existsSync(f)) throw new Error(`build of ${k} produced no ${f}`);
+  }
+}
+
+export async function portFree(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const s = createServer();
+    s.once('error', () => resolve(false));
+    s.listen(port, '127.0.0.1', () => s.close(() => resolve(true)));
+  });
+}
+
+export async function freePort(preferred: number): Promise<number> {
+  if (await portFree(preferred)) return preferred;
+  return new Promise((resolve, reject) => {
+    const s = createServer();
+    s.once('error', reject);
+    s.listen(0, '127.0.0.1', () => {
+      const a = s.address();
+      s.close(() => resolve(typeof a === 'object' && a ? a.port : 0));
+    });
+  });
+}
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/** One benchmark request; returns the answer (status, headers, body). */
+export interface ProcessAnswer {
+  status: number;
+  headers: globalThis.Headers;
+  body: Buffer;
+}
+
+export async function processOnce(
+  url: string,
+  s: Scenario,
+  image: Buffer,
+  timeoutMs = 10_000,
+): Promise<ProcessAnswer> {
+  const mp = multipartBody(image, path.basename(s.imagePath));
+  const res = await fetch(processUrl(url, s), {
+    method: 'POST',
+    headers: { 'content-type': mp.contentType },
+    body: mp.body,
+    signal: AbortSignal.timeout(timeoutMs),
+  });
+  return { status: res.status, headers: res.headers, body: Buffer.from(await res.arrayBuffer()) };
+}
+
+/** Polls until the service answers /healthz and then the benchmark request with 200. */
+export async function waitReady(
+  url: string,
+  s: Scenario,
+  image: Buffer,
+  t0: number,
+  timeoutMs: number,
+  alive: () => boolean,
+): Promise<Startup> {
+  let healthzMs = Number.NaN;
+  let last = '';
+  while (Date.now() - t0 < timeoutMs) {
+    if (!alive()) throw new Error(`service at ${url} exited during start-up`);
+    try {
+      if (Number.isNaN(healthzMs)) {
+        const r = await fetch(`${url}/healthz`, { signal: AbortSignal.timeout(1000) });
+        if (r.status === 200) healthzMs = Date.now() - t0;
+        else last = `healthz ${r.status}`;
+      }
+      if (!Number.isNaN(healthzMs)) {
+        const r = await processOnce(url, s, image, 5000);
+        if (r.status === 200) return { healthzMs, firstProcessMs: Date.now() - t0 };
+        last = `POST /process ${r.status}`;
+      }
+    } catch (e) {
+      last = (e as Error).message;
+    }
+    await sleep(5);
+  }
+  throw new Error(`service at ${url} not ready after ${timeoutMs} ms (${last})`);
+}
+
+async function stopPid(pid: number, child: { exitCode: number | null; signalCode: string | null }) {
+  const exited = () => child.exitCode !== null || child.signalCode !== null;
+  try {
+    process.kill(pid, 'SIGTERM');
+  } catch {
+    return;
+  }
+  for (let i = 0; i < 100 && !exited(); i++) await sleep(50);
+  if (!exited()) {
+    try {
+      process.kill(pid, 'SIGKILL');
+    } catch {
+      // gone
+    }
+  }
+  untrack(pid);
+}
+
+/** Starts go or ts as a child process pinned to `cpus`, on 8080/8081 when free. */
+export async function startNative(spec: TargetSpec, o: StartOptions, image: Buffer): Promise<Running> {
+  const kind = spec.kind as 'go' | 'ts';
+  const port = await freePort(DEFAULT_PORTS[kind]);
+  const env: Record<string, string> = {
+    PORT: String(port),
+    HOST: '127.0.0.1',
+    CONCURRENCY: String(o.concurrency),
+    LOG_LEVEL: 'warn',
+  };
+  const cmd = kind === 'go' ? [GO_BIN] : [process.execPath, TS_ENTRY];
+  mkdirSync(o.logDir, { recursive: true });
+  const logFd = openSync(path.join(o.logDir, `${spec.name}.log`), 'a');
+  const t0 = Date.now();
+  const child = spawn('taskset', ['-c', o.cpus, ...cmd], {
+    cwd: REPO_DIR,
+    env: { ...process.env, ...env },
+    stdio: ['ignore', logFd, logFd],
+  });
+  closeSync(logFd);
+  const pid = child.pid;
+  if (pid === undefined) throw new Error(`cannot start ${spec.name}`);
+  track(pid, spec.name);
+  const url = `http://127.0.0.1:${port}`;
+  const stop = () => stopPid(pid, child);
+  try {
+    const startup = await waitReady(
+      url,
+      o.scenario,
+      image,
+      t0,
+      o.timeoutMs ?? 60_000,
+      () => child.exitCode === null,
+    );
+    return { spec, url, loadUrl: url, pid, startup, env, stop };
+  } catch (e) {
+    await stop();
+    throw new Error(
+      `${spec.name}: ${(e as Error).message} (log: ${path.join(o.logDir, `${spec.name}.log`)})`,
+    );
+  }
+}
+
+export async function startExternal(spec: TargetSpec, o: StartOptions, image: Buffer): Promise<Running> {
+  const url = (spec.url ?? '').replace(/\/$/, '');
+  await waitReady(url, o.scenario, image, Date.now(), o.timeoutMs ?? 10_000, () => true);
+  return { spec, url, loadUrl: url, pid: undefined, startup: undefined, env: {}, stop: async () => {} };
+}
+
+/** docker mode: the compose services `go-service` (8080) and `ts-service` (8081) of the repo's compose file. */
+export const COMPOSE_SERVICES = { go: 'go-service', ts: 'ts-service' } as const;
+
+export async function dockerEngineAnswers(): Promise<boolean> {
+  const r = await $({ quiet: true, nothrow: true, timeout: '5s' })`docker info --format {{.ServerVersion}}`;
+  return r.exitCode === 0 && r.stdout.trim() !== '';
+}
+
+export async function startCompose(
+  spec: TargetSpec,
+  o: StartOptions,
+  image: Buffer,
+  composeFile: string,
+): Promise<Running> {
+  const kind = spec.kind as 'go' | 'ts';
+  const svc = COMPOSE_SERVICES[kind];
+  const dc = ['docker', 'compose', '-f', composeFile];
+  const t0 = Date.now();
+  await $({ quiet: true })`${dc} up -d --force-recreate --no-deps ${svc}`;
+  const stop = async () => {
+    await $({ quiet: true, nothrow: true })`${dc} stop ${svc}`;
+  };
+  onCleanup(stop);
+  const url = `http://127.0.0.1:${DEFAULT_PORTS[kind]}`;
+  const startup = await waitReady(url, o.scenario, image, t0, o.timeoutMs ?? 120_000, () => true);
+  const id = (await $({ quiet: true })`${dc} ps -q ${svc}`).stdout.trim();
+  const pidTxt = (
+    await $({ quiet: true, nothrow: true })`docker inspect --format {{.State.Pid}} ${id}`
+  ).stdout.trim();
+  const pid = Number(pidTxt) > 0 ? Number(pidTxt) : undefined;
+  return { spec, url, loadUrl: `http://${svc}:${DEFAULT_PORTS[kind]}`, pid, startup, env: {}, stop };
+}
+
+export async function fetchInfo(url: string): Promise<Record<string, unknown>> {
+  try {
+    const r = await fetch(`${url}/info`, { signal: AbortSignal.timeout(3000) });
+    return r.ok ? ((await r.json()) as Record<string, unknown>) : { error: `GET /info: ${r.status}` };
+  } catch (e) {
+    return { error: `GET /info: ${(e as Error).message}` };
+  }
+}
