@@ -37,3 +37,21 @@ describe('Rec.601 luma', () => {
     await expect(run).rejects.toMatchObject({ name: 'AbortError' });
   });
 });
+
+describe('Rec.601 luma fast path', () => {
+  it('agrees with the byte loop for every alignment and tail length', () => {
+    const base = new Uint8Array(3 * 64 + 16);
+    for (let i = 0; i < base.length; i++) base[i] = (i * 97 + 13) & 255;
+    for (const offset of [0, 1, 4]) {
+      for (const pixels of [0, 1, 3, 4, 5, 8, 63]) {
+        const src = base.subarray(offset, offset + pixels * 3);
+        const out = lumaSync(src, 3);
+        for (let i = 0; i < pixels; i++) {
+          expect(out[i]).toBe(
+            exact(src[i * 3] as number, src[i * 3 + 1] as number, src[i * 3 + 2] as number),
+          );
+        }
+      }
+    }
+  });
+});
