@@ -353,3 +353,30 @@ func TestChunkedOverLimit(t *testing.T) {
 		})
 	}
 }
+
+// TestSlowUploadTimesOut: an upload that stalls is cut at the request
+// deadline and answered 503 PROCESSING_TIMEOUT, freeing its queue place.
+func TestSlowUploadTimesOut(t *testing.T) {
+	ts := httptest.NewServer(newTestServer(t, map[string]string{"REQUEST_TIMEOUT_MS": "200"}))
+	defer ts.Close()
+	conn, err := net.Dial("tcp", ts.Listener.Addr().String())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close()
+	fmt.Fprintf(conn, "POST /process HTTP/1.1\r\nHost: x\r\nContent-Type: image/jpeg\r\nContent-Length: 1000\r\n\r\n\xff\xd8\xff")
+	conn.SetReadDeadline(time.Now().Add(5 * time.Second))
+	start := time.Now()
+	res, err := http.ReadResponse(bufio.NewReader(conn), nil)
+	if err != nil {
+		t.Fatalf("no answer: %v", err)
+	}
+	body, _ := io.ReadAll(res.Body)
+	if res.StatusCode != 503 {
+		t.Fatalf("status %d: %s", res.StatusCode, body)
+	}
+	checkProblem(t, res, body, "PROCESSING_TIMEOUT", "")
+	if d := time.Since(start); d > 2*time.Second {
+		t.Errorf("answered after %v", d)
+	}
+}

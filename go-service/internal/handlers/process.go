@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"os"
 	"strconv"
 	"strings"
 	"sync"
@@ -69,6 +70,10 @@ func (s *server) process(w http.ResponseWriter, r *http.Request) *Problem {
 	// The deadline covers the upload, the wait for a slot and the processing.
 	ctx, cancel := context.WithTimeout(r.Context(), s.cfg.RequestTimeout)
 	defer cancel()
+	// A slow upload must not hold its ticket past the deadline either. (Not
+	// supported by httptest recorders; the deadline still applies below.)
+	deadline, _ := ctx.Deadline()
+	_ = http.NewResponseController(w).SetReadDeadline(deadline)
 
 	buf := uploadPool.Get().(*bytes.Buffer)
 	buf.Reset()
@@ -84,6 +89,9 @@ func (s *server) process(w http.ResponseWriter, r *http.Request) *Problem {
 		p = readRaw(r, body, buf)
 	}
 	if p != nil {
+		if p.Code == "INVALID_REQUEST" && (errors.Is(p.Cause, os.ErrDeadlineExceeded) || !time.Now().Before(deadline)) {
+			return s.contextProblem(r, context.DeadlineExceeded)
+		}
 		return p
 	}
 	data := buf.Bytes()

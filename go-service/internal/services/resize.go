@@ -137,6 +137,7 @@ func horizontal(src, dst *bitmap, t taps, rowLo int) {
 				s := t.start[x]
 				ws := t.w[x*n : x*n+n]
 				px := srow[s:min(s+n, len(srow))]
+				ws = ws[:len(px)]
 				var acc int32
 				for k, p := range px {
 					acc += int32(p) * ws[k]
