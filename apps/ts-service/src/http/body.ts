@@ -36,7 +36,14 @@ export async function readLimited(body: ReadableStream<Uint8Array> | null, limit
   let size = 0;
   try {
     for (;;) {
-      const { done, value } = await reader.read();
+      let chunk: Awaited<ReturnType<typeof reader.read>>;
+      try {
+        chunk = await reader.read();
+      } catch (err) {
+        // The client went away or sent broken framing: its fault, not an internal error.
+        throw new ContractError('INVALID_REQUEST', 'The request body could not be read.', { cause: err });
+      }
+      const { done, value } = chunk;
       if (done) break;
       size += value.byteLength;
       if (size > limit) {
