@@ -36,7 +36,7 @@ export function commandFor(name: Implementation): { command: string; args: strin
   const built =
     name === 'go'
       ? { command: join(root, 'go-service/bin/go-service'), args: [] }
-      : { command: process.execPath, args: [join(root, 'apps/ts-service/dist/index.js')] };
+      : { command: process.execPath, args: [join(root, 'apps/ts-service/dist/main.cjs')] };
   const entry = name === 'go' ? built.command : (built.args[0] as string);
   if (!existsSync(entry)) throw new Error(`${entry} is missing: run \`pnpm build\` first`);
   return built;

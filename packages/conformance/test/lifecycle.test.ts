@@ -75,9 +75,21 @@ describe.skipIf(implementations.length === 0).each(implementations)(
             return /^image_inflight(\{[^}]*\})? [1-9]/m.test(text);
           });
           service.signal('SIGTERM');
-          const ready = await fetch(`${service.url}/readyz`);
-          expect(ready.status).toBe(503);
-          expect(await ready.json()).toEqual({ status: 'draining' });
+          // The signal arrives asynchronously: poll until the service says it is draining. A refused
+          // connection fails the test: the listener must stay open while work is in flight.
+          let ready: { status: number; body: unknown } = { status: 0, body: undefined };
+          await waitFor(async () => {
+            const res = await fetch(`${service.url}/readyz`);
+            ready = { status: res.status, body: await res.json() };
+            return res.status !== 200;
+          }, 5_000);
+          expect(ready).toEqual({ status: 503, body: { status: 'draining' } });
+          const refused = await fetch(`${service.url}/process`, {
+            method: 'POST',
+            body: multipart([{ name: 'image', filename: 'small.jpg', bytes: fixture('photo-small.jpg') }]),
+          });
+          expect(refused.status).toBe(503);
+          expect(await refused.json()).toMatchObject({ code: 'OVERLOADED' });
           const answers = await Promise.all(inflight);
           expect(answers.map((r) => r.status)).toEqual([200, 200, 200]);
           for (const res of answers) expect((await res.arrayBuffer()).byteLength).toBeGreaterThan(0);
