@@ -202,6 +202,9 @@ export async function startNative(spec: TargetSpec, o: StartOptions, image: Buff
     PORT: String(port),
     HOST: '127.0.0.1',
     CONCURRENCY: String(o.concurrency),
+    // The threads that run image work, in step with CONCURRENCY, as docker-compose.yml sets them.
+    GOMAXPROCS: String(o.concurrency),
+    UV_THREADPOOL_SIZE: String(o.concurrency),
     LOG_LEVEL: 'warn',
   };
   const cmd = kind === 'go' ? [GO_BIN] : [process.execPath, TS_ENTRY];
@@ -251,6 +254,16 @@ export async function dockerEngineAnswers(): Promise<boolean> {
   return r.exitCode === 0 && r.stdout.trim() !== '';
 }
 
+/** The knobs docker-compose.yml reads, set like native mode's pinning so both modes compare alike. */
+export function composeEnv(o: Pick<StartOptions, 'cpus' | 'concurrency'>, loadCpus?: string): Record<string, string> {
+  return {
+    SERVICE_CPUSET: o.cpus,
+    SERVICE_CPUS: String(o.concurrency),
+    CONCURRENCY: String(o.concurrency),
+    ...(loadCpus ? { LOADGEN_CPUSET: loadCpus } : {}),
+  };
+}
+
 export async function startCompose(
   spec: TargetSpec,
   o: StartOptions,
@@ -260,10 +273,12 @@ export async function startCompose(
   const kind = spec.kind as 'go' | 'ts';
   const svc = COMPOSE_SERVICES[kind];
   const dc = ['docker', 'compose', '-f', composeFile];
+  const env = composeEnv(o);
+  const $dc = $({ quiet: true, env: { ...process.env, ...env } });
   const t0 = Date.now();
-  await $({ quiet: true })`${dc} up -d --force-recreate --no-deps ${svc}`;
+  await $dc`${dc} up -d --force-recreate --no-deps ${svc}`;
   const stop = async () => {
-    await $({ quiet: true, nothrow: true })`${dc} stop ${svc}`;
+    await $({ quiet: true, nothrow: true, env: { ...process.env, ...env } })`${dc} stop ${svc}`;
   };
   onCleanup(stop);
   const url = `http://127.0.0.1:${DEFAULT_PORTS[kind]}`;
@@ -273,7 +288,7 @@ export async function startCompose(
     await $({ quiet: true, nothrow: true })`docker inspect --format {{.State.Pid}} ${id}`
   ).stdout.trim();
   const pid = Number(pidTxt) > 0 ? Number(pidTxt) : undefined;
-  return { spec, url, loadUrl: `http://${svc}:${DEFAULT_PORTS[kind]}`, pid, startup, env: {}, stop };
+  return { spec, url, loadUrl: `http://${svc}:${DEFAULT_PORTS[kind]}`, pid, startup, env, stop };
 }
 
 export async function fetchInfo(url: string): Promise<Record<string, unknown>> {
