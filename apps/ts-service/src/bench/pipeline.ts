@@ -2,7 +2,7 @@
 // (libjpeg-turbo's `djpeg -grayscale | cjpeg`) and sharp's own grayscale(), in the same run.
 // Run it pinned to one core: `pnpm bench:pipeline` (see package.json; BENCH_CPU picks the core).
 
-import { execFileSync, spawnSync } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
@@ -42,7 +42,6 @@ const CASES: Case[] = [
 ];
 
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)] as number;
-const min = (xs: number[]) => Math.min(...xs);
 
 async function time(n: number, run: () => Promise<unknown>): Promise<number[]> {
   const out: number[] = [];
@@ -54,11 +53,30 @@ async function time(n: number, run: () => Promise<unknown>): Promise<number[]> {
   return out;
 }
 
-/** ms per image of a shell command run `n` times in one shell loop (process start-up included). */
-function shellPerImage(command: string, n: number): number {
+/** CPU ms (all threads of this process: event loop and libuv/libvips workers) per call of `run`. */
+async function cpuPerCall(n: number, run: () => Promise<unknown>, wall: number[]): Promise<number> {
+  const before = process.cpuUsage();
+  wall.push(...(await time(n, run)));
+  const used = process.cpuUsage(before);
+  return (used.user + used.system) / 1000 / n;
+}
+
+/**
+ * Wall and CPU ms per image of a shell command run `n` times in one shell loop (process start-up included);
+ * CPU from GNU time (user + system of the shell and its children).
+ */
+function shellPerImage(command: string, n: number): { wall: number; cpu: number } {
   const t = performance.now();
-  execFileSync('sh', ['-c', `i=0; while [ $i -lt ${n} ]; do ${command} > /dev/null; i=$((i+1)); done`]);
-  return (performance.now() - t) / n;
+  const run = spawnSync('/usr/bin/time', [
+    '-f',
+    '%U %S',
+    'sh',
+    '-c',
+    `i=0; while [ $i -lt ${n} ]; do ${command} > /dev/null; i=$((i+1)); done`,
+  ]);
+  const wall = (performance.now() - t) / n;
+  const [user, system] = (run.stderr.toString().trim().split('\n').at(-1) ?? '').split(' ').map(Number);
+  return { wall, cpu: (((user ?? Number.NaN) + (system ?? Number.NaN)) * 1000) / n };
 }
 
 function sharpGrayscale(input: Buffer, o: ProcessOptions) {
@@ -67,7 +85,8 @@ function sharpGrayscale(input: Buffer, o: ProcessOptions) {
   return s.grayscale().jpeg({ quality: o.quality, optimiseCoding: false }).toBuffer();
 }
 
-const hasFloor = spawnSync('sh', ['-c', 'command -v djpeg && command -v cjpeg']).status === 0;
+const hasFloor =
+  spawnSync('sh', ['-c', 'command -v djpeg && command -v cjpeg && test -x /usr/bin/time']).status === 0;
 const affinity =
   spawnSync('taskset', ['-pc', String(process.pid)])
     .stdout?.toString()
@@ -79,51 +98,61 @@ console.log(
 );
 console.log('');
 console.log(
-  '| image | options | floor ms, median (min) | ours ms, median (min; decode / luma / encode medians) | ours / floor | sharp grayscale() ms | event-loop max block ms |',
+  '| image | options | floor CPU ms | ours CPU ms | ours / floor (CPU) | sharp grayscale() CPU ms | wall ms: floor / ours (decode / luma / encode) | event-loop max block ms |',
 );
-console.log('|---|---|---|---|---|---|---|');
+console.log('|---|---|---|---|---|---|---|---|');
 
 for (const c of CASES) {
   const input = readFileSync(join(FIXTURES_DIR, c.image));
   const n = c.image.includes('12mp') ? Math.max(5, Math.round(ITERATIONS / 3)) : ITERATIONS;
-
   const file = join(FIXTURES_DIR, c.image);
   const scale = c.floorScale ? `-scale ${c.floorScale} ` : '';
   const floorCommand = `djpeg -grayscale ${scale}${file} | cjpeg -quality ${c.options.quality}`;
 
-  // The machine is shared: the three contenders are interleaved in rounds so that load changes hit all alike.
+  // The machine is shared: the three contenders are interleaved in rounds so that load changes hit all alike,
+  // and CPU time (not wall time) is compared, which being descheduled does not inflate.
   const stages: Array<{ decode: number; transform: number; encode: number }> = [];
   const ours: number[] = [];
+  const oursCpu: number[] = [];
   const reference: number[] = [];
+  const referenceCpu: number[] = [];
   const floors: number[] = [];
+  const floorsCpu: number[] = [];
   const loop = monitorEventLoopDelay({ resolution: 1 });
   const perRound = 5;
   await time(3, () => processImage(input, c.options, LIMITS));
   await time(3, () => sharpGrayscale(input, c.options));
   for (let round = 0; round < Math.ceil(n / perRound); round++) {
     loop.enable();
-    ours.push(
-      ...(await time(perRound, async () => {
-        stages.push((await processImage(input, c.options, LIMITS)).timings);
-      })),
+    oursCpu.push(
+      await cpuPerCall(
+        perRound,
+        async () => {
+          stages.push((await processImage(input, c.options, LIMITS)).timings);
+        },
+        ours,
+      ),
     );
     loop.disable();
-    reference.push(...(await time(perRound, () => sharpGrayscale(input, c.options))));
-    if (hasFloor) floors.push(shellPerImage(floorCommand, perRound));
+    referenceCpu.push(await cpuPerCall(perRound, () => sharpGrayscale(input, c.options), reference));
+    if (hasFloor) {
+      const f = shellPerImage(floorCommand, perRound);
+      floors.push(f.wall);
+      floorsCpu.push(f.cpu);
+    }
   }
-  const floor = hasFloor ? median(floors) : Number.NaN;
-  const st = stages;
+  const floorWall = hasFloor ? median(floors) : Number.NaN;
+  const floorCpu = hasFloor ? median(floorsCpu) : Number.NaN;
   const parts = [
-    median(st.map((s) => s.decode)),
-    median(st.map((s) => s.transform)),
-    median(st.map((s) => s.encode)),
+    median(stages.map((s) => s.decode)),
+    median(stages.map((s) => s.transform)),
+    median(stages.map((s) => s.encode)),
   ].map((v) => v.toFixed(1));
-  const floorMin = hasFloor ? min(floors) : Number.NaN;
   console.log(
-    `| ${c.image} | ${c.query} | ${floor.toFixed(1)} (min ${floorMin.toFixed(1)})${c.floorScale ? ` DCT ${c.floorScale}` : ''} | ${median(ours).toFixed(1)} (min ${min(ours).toFixed(1)}; ${parts.join(' / ')}) | ${(median(ours) / floor).toFixed(2)}× (min/min ${(min(ours) / floorMin).toFixed(2)}×) | ${median(reference).toFixed(1)} (min ${min(reference).toFixed(1)}) | ${(loop.max / 1e6).toFixed(1)} |`,
+    `| ${c.image} | ${c.query} | ${floorCpu.toFixed(1)} | ${median(oursCpu).toFixed(1)} | **${(median(oursCpu) / floorCpu).toFixed(2)}×** | ${median(referenceCpu).toFixed(1)} | ${floorWall.toFixed(1)} / ${median(ours).toFixed(1)} (${parts.join(' / ')}) | ${(loop.max / 1e6).toFixed(1)} |`,
   );
 }
 console.log('');
 console.log(
-  'floor: `djpeg -grayscale [-scale M/8] IMAGE | cjpeg -quality 80 > /dev/null` in a shell loop, per image, process start-up included.',
+  'Medians over rounds of 5, contenders interleaved per round. CPU = user + system time per image (ours and sharp: all threads of this process). floor: `djpeg -grayscale [-scale M/8] IMAGE | cjpeg -quality 80 > /dev/null` in a shell loop, process start-up included; in the width=800 rows DCT scaling (4/8, 2/8) stands in for the resize, as the floor has no resampler.',
 );

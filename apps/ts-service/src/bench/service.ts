@@ -4,7 +4,7 @@
 // delay p99 (its own /metrics); and the codec floor's images/s on the same core for comparison.
 // `pnpm bench:service` (BENCH_SERVER_CPU, BENCH_CLIENT_CPU, BENCH_RATES="20,30,40", BENCH_SECONDS).
 
-import { execFileSync, spawn } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import http from 'node:http';
 import { join } from 'node:path';
@@ -136,18 +136,25 @@ const peakRssMb = () =>
   Number(/VmHWM:\s+(\d+) kB/.exec(readFileSync(`/proc/${serverPid}/status`, 'utf8'))?.[1] ?? Number.NaN) /
   1024;
 
-// Floor on the same core: djpeg -grayscale | cjpeg, per image, process start-up included.
-function floorMs(n = 30): number {
+/** Floor on the same core: djpeg -grayscale | cjpeg per image, process start-up included; wall and CPU ms. */
+function floorMs(n = 30): { wall: number; cpu: number } {
   const file = join(FIXTURES_DIR, IMAGE);
   const t = performance.now();
-  execFileSync('taskset', [
+  const run = spawnSync('taskset', [
     '-c',
     SERVER_CPU,
+    '/usr/bin/time',
+    '-f',
+    '%U %S',
     'sh',
     '-c',
     `i=0; while [ $i -lt ${n} ]; do djpeg -grayscale ${file} | cjpeg -quality 80 > /dev/null; i=$((i+1)); done`,
   ]);
-  return (performance.now() - t) / n;
+  const [user, system] = (run.stderr.toString().trim().split('\n').at(-1) ?? '').split(' ').map(Number);
+  return {
+    wall: (performance.now() - t) / n,
+    cpu: (((user ?? Number.NaN) + (system ?? Number.NaN)) * 1000) / n,
+  };
 }
 
 const info = JSON.parse(await get('/info')) as { concurrency: Record<string, unknown> };
@@ -159,30 +166,37 @@ console.log(`settings ${JSON.stringify(info.concurrency)}`);
 for (let i = 0; i < 30; i++) await post(); // warm-up
 console.log('');
 console.log(
-  '| offered/s | achieved/s | p50 ms | p90 ms | p99 ms | max ms | statuses | event-loop p99 ms | floor ms (same core) |',
+  '| offered/s | achieved/s | p50 ms | p90 ms | p99 ms | max ms | statuses | service CPU ms/request | event-loop p99 ms | floor ms wall / CPU (same core) |',
 );
-console.log('|---|---|---|---|---|---|---|---|---|');
+console.log('|---|---|---|---|---|---|---|---|---|---|');
 let capacity = 0;
-let floorAtCapacity = Number.NaN;
+const cpuPerRequest: number[] = [];
+const floorCpu: number[] = [];
 for (const rate of RATES) {
-  await get('/metrics'); // prom-client resets the event-loop histogram at each scrape
+  const cpuBefore = metric(await get('/metrics'), 'process_cpu_seconds_total'); // also resets the loop histogram
   const r = await openLoop(rate, SECONDS);
-  const loopP99 = metric(await get('/metrics'), 'nodejs_eventloop_lag_p99_seconds') * 1000;
+  const after = await get('/metrics');
+  const loopP99 = metric(after, 'nodejs_eventloop_lag_p99_seconds') * 1000;
+  const cpu = ((metric(after, 'process_cpu_seconds_total') - cpuBefore) * 1000) / r.sent;
   const floor = floorMs();
+  cpuPerRequest.push(cpu);
+  floorCpu.push(floor.cpu);
   const clean = (r.statuses['200'] ?? 0) === r.sent && r.p99 <= SLO_MS;
-  if (clean) {
-    capacity = rate;
-    floorAtCapacity = floor;
-  }
+  if (clean) capacity = rate;
   console.log(
-    `| ${rate} | ${r.achieved.toFixed(1)} | ${r.p50.toFixed(0)} | ${r.p90.toFixed(0)} | ${r.p99.toFixed(0)} | ${r.max.toFixed(0)} | ${JSON.stringify(r.statuses)} | ${loopP99.toFixed(1)} | ${floor.toFixed(1)} |`,
+    `| ${rate} | ${r.achieved.toFixed(1)} | ${r.p50.toFixed(0)} | ${r.p90.toFixed(0)} | ${r.p99.toFixed(0)} | ${r.max.toFixed(0)} | ${JSON.stringify(r.statuses)} | ${cpu.toFixed(1)} | ${loopP99.toFixed(1)} | ${floor.wall.toFixed(1)} / ${floor.cpu.toFixed(1)} |`,
   );
   if (!clean) break;
 }
 console.log('');
-const floorRate = 1000 / floorAtCapacity;
+const med = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)] as number;
+const serviceCapacity = 1000 / med(cpuPerRequest);
+const floorCapacity = 1000 / med(floorCpu);
 console.log(
-  `capacity (highest offered rate with all 200 and p99 ≤ ${SLO_MS} ms): ${capacity}/s; floor ${floorRate.toFixed(1)} images/s → ${(capacity / floorRate).toFixed(2)}× floor`,
+  `measured capacity (highest offered rate with all 200 and p99 ≤ ${SLO_MS} ms, on a shared core): ${capacity}/s`,
+);
+console.log(
+  `CPU-bound capacity of one core: service ${serviceCapacity.toFixed(1)} images/s (${med(cpuPerRequest).toFixed(1)} CPU ms per request, HTTP and multipart included) vs floor ${floorCapacity.toFixed(1)} images/s → ${(serviceCapacity / floorCapacity).toFixed(2)}× floor`,
 );
 console.log(`peak RSS (VmHWM) of the service: ${peakRssMb().toFixed(0)} MB`);
 agent.destroy();

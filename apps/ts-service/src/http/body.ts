@@ -1,5 +1,6 @@
 // Reading the image out of a POST /process request: content type, size limit while streaming, multipart.
 
+import type { Readable } from 'node:stream';
 import { baseMediaType, ContractError, MULTIPART_CONTENT_TYPE, RAW_CONTENT_TYPES } from '@rtip/contract';
 import { findImagePart, multipartBoundary } from './multipart.js';
 
@@ -58,6 +59,50 @@ export async function readLimited(body: ReadableStream<Uint8Array> | null, limit
   return chunks.length === 1
     ? Buffer.from((chunks[0] as Uint8Array).buffer, (chunks[0] as Uint8Array).byteOffset, size)
     : Buffer.concat(chunks, size);
+}
+
+/**
+ * The same for a Node request (under @hono/node-server), read directly from the IncomingMessage: about
+ * 2× cheaper in CPU than going through the web ReadableStream wrapper, which matters at ~10 ms per image.
+ */
+export function readIncomingLimited(incoming: Readable, limit: number): Promise<Buffer> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    const cleanup = () => {
+      incoming.off('data', onData);
+      incoming.off('end', onEnd);
+      incoming.off('error', onError);
+      incoming.off('close', onClose);
+    };
+    const onData = (chunk: Buffer) => {
+      size += chunk.byteLength;
+      if (size > limit) {
+        cleanup();
+        incoming.pause();
+        reject(payloadTooLarge(limit));
+        return;
+      }
+      chunks.push(chunk);
+    };
+    const onEnd = () => {
+      cleanup();
+      resolve(chunks.length === 1 ? (chunks[0] as Buffer) : Buffer.concat(chunks, size));
+    };
+    const onError = (err: unknown) => {
+      cleanup();
+      reject(new ContractError('INVALID_REQUEST', 'The request body could not be read.', { cause: err }));
+    };
+    const onClose = () => onError(new Error('connection closed before the body ended'));
+    if (incoming.readableEnded) {
+      resolve(Buffer.alloc(0));
+      return;
+    }
+    incoming.on('data', onData);
+    incoming.on('end', onEnd);
+    incoming.on('error', onError);
+    incoming.on('close', onClose);
+  });
 }
 
 /** The image bytes of a fully read body (raw, or the `image` part of a multipart body). */

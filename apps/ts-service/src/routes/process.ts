@@ -1,9 +1,10 @@
 // POST /process: options, then content type and size, then the body, then admission and the pipeline.
 
+import type { Readable } from 'node:stream';
 import { ContractError, parseOptions, REQUEST_ID_HEADER, sniffFormat } from '@rtip/contract';
 import { Hono } from 'hono';
 import type { AppDeps } from '../deps.js';
-import { bodyKind, imageFromBody, payloadTooLarge, readLimited } from '../http/body.js';
+import { bodyKind, imageFromBody, payloadTooLarge, readIncomingLimited, readLimited } from '../http/body.js';
 import type { AppEnv } from '../http/env.js';
 import { processImage } from '../pipeline/process-image.js';
 
@@ -26,7 +27,11 @@ export function processRoutes(deps: AppDeps): Hono<AppEnv> {
     if (declared !== undefined && Number(declared) > config.maxUploadBytes) {
       throw payloadTooLarge(config.maxUploadBytes);
     }
-    const body = await readLimited(c.req.raw.body, config.maxUploadBytes);
+    // Under @hono/node-server read the Node stream itself; elsewhere (app.request in tests) the web stream.
+    const incoming = (c.env as { incoming?: Readable } | undefined)?.incoming;
+    const body = incoming
+      ? await readIncomingLimited(incoming, config.maxUploadBytes)
+      : await readLimited(c.req.raw.body, config.maxUploadBytes);
     c.set('bodyUnread', false);
     c.set('bytesIn', body.byteLength);
 
