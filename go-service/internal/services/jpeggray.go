@@ -148,10 +148,9 @@ func (w *bitWriter) flushBits() {
 // emitValue writes a Huffman symbol (run<<4 | size) followed by the size
 // low bits of value, in one go.
 func (w *bitWriter) emitValue(lut *[256]uint32, run, value int32) {
-	a, b := value, value
-	if a < 0 {
-		a, b = -value, value-1
-	}
+	sign := value >> 31
+	a := (value ^ sign) - sign // |value|
+	b := value + sign          // value-1 when negative: the JPEG one's complement
 	size := uint(bits.Len32(uint32(a)))
 	code := lut[run<<4|int32(size)]
 	w.emit((code&(1<<24-1))<<size|uint32(b)&(1<<size-1), uint(code>>24)+size)
@@ -169,9 +168,9 @@ func encodeGrayJPEG(dst *bytes.Buffer, pix []byte, w, h, stride, quality int) er
 		return errors.New("jpeg: image size out of range")
 	}
 	quant := quantTable(quality)
-	var divs [blockSize]divider // in natural order
+	var divs [blockSize]divider // in zig-zag order
 	for zig, q := range quant {
-		divs[unzig[zig]] = newDivider(8 * uint32(q))
+		divs[zig] = newDivider(8 * uint32(q))
 	}
 
 	dst.Grow(w*h/3 + 1024)
@@ -192,36 +191,30 @@ func encodeGrayJPEG(dst *bytes.Buffer, pix []byte, w, h, stride, quality int) er
 	bw.out = out
 
 	var blk block
+	var edge [blockSize]byte // edge blocks, padded by repeating the last row and column
 	var prevDC int32
 	for by := 0; by < h; by += 8 {
 		for bx := 0; bx < w; bx += 8 {
-			for j := range 8 {
-				row := pix[min(by+j, h-1)*stride:]
-				dstRow := blk[8*j : 8*j+8 : 8*j+8]
-				if bx+8 <= w {
-					src := row[bx : bx+8 : bx+8]
-					for i := range dstRow {
-						dstRow[i] = int32(src[i])
-					}
-				} else {
-					for i := range dstRow {
-						dstRow[i] = int32(row[min(bx+i, w-1)])
+			if bx+8 <= w && by+8 <= h {
+				fdctPlane(&blk, pix[by*stride+bx:], stride)
+			} else {
+				for j := range 8 {
+					row := pix[min(by+j, h-1)*stride:]
+					for i := range 8 {
+						edge[8*j+i] = row[min(bx+i, w-1)]
 					}
 				}
+				fdctPlane(&blk, edge[:], 8)
 			}
-			fdct(&blk)
-			for k := range blk {
-				blk[k] = divs[k].div(blk[k])
-			}
-			dc := blk[0]
+			dc := divs[0].div(blk[0])
 			bw.emitValue(&lumaDCLUT, 0, dc-prevDC)
 			prevDC = dc
-			// Zig-zag the AC coefficients and note which are non-zero, then
-			// walk the set bits: no branch per zero coefficient.
+			// Quantise in zig-zag order and note which coefficients are
+			// non-zero, then walk the set bits: no branch per zero.
 			var zz [blockSize]int32
 			var nonzero uint64
 			for zig := 1; zig < blockSize; zig++ {
-				ac := blk[unzig[zig]&(blockSize-1)]
+				ac := divs[zig].div(blk[unzig[zig]&(blockSize-1)])
 				zz[zig] = ac
 				nz := uint64(0)
 				if ac != 0 {

@@ -52,3 +52,25 @@ func TestGrayJPEGMatchesStdlib(t *testing.T) {
 		}
 	}
 }
+
+func BenchmarkEncodeGray(b *testing.B) {
+	src, err := jpeg.Decode(bytes.NewReader(fixture(b, "photo-hd.jpg")))
+	if err != nil {
+		b.Fatal(err)
+	}
+	g := toGray(src)
+	b.Run("ours", func(b *testing.B) {
+		var buf bytes.Buffer
+		for b.Loop() {
+			buf.Reset()
+			encodeGrayJPEG(&buf, g.Pix, g.W, g.H, g.Stride, 80)
+		}
+	})
+	b.Run("image-jpeg", func(b *testing.B) {
+		var buf bytes.Buffer
+		for b.Loop() {
+			buf.Reset()
+			jpeg.Encode(&buf, g.gray(), &jpeg.Options{Quality: 80})
+		}
+	})
+}
