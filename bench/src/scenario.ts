@@ -19,6 +19,8 @@ export interface PhasePreset {
   overloadFactor: number;
   recoveryS: number;
   settleS: number;
+  /** Re-run a failing capacity step once; it fails only if it fails twice. */
+  confirmFailures: boolean;
 }
 
 interface ScenarioFile {

@@ -255,7 +255,10 @@ export async function dockerEngineAnswers(): Promise<boolean> {
 }
 
 /** The knobs docker-compose.yml reads, set like native mode's pinning so both modes compare alike. */
-export function composeEnv(o: Pick<StartOptions, 'cpus' | 'concurrency'>, loadCpus?: string): Record<string, string> {
+export function composeEnv(
+  o: Pick<StartOptions, 'cpus' | 'concurrency'>,
+  loadCpus?: string,
+): Record<string, string> {
   return {
     SERVICE_CPUSET: o.cpus,
     SERVICE_CPUS: String(o.concurrency),

@@ -71,6 +71,11 @@ describe('report writers (from a fixture results.json)', () => {
     expect(fmtSpread({ median: 2, min: 1, max: 3.25, values: [1, 2, 3.25] })).toBe('2.0 [1.0–3.3]');
     expect(fmtSpread({ median: 2, min: 2, max: 2, values: [2] })).toBe('2.0');
     expect(fmtSpread(undefined)).toBe('—');
+    expect(fmtSpread({ median: 0, min: 0, max: 0, values: [0, Number.NaN, 0] }, 0)).toBe('0 (1/3 n/a)');
+    expect(fmtSpread({ median: 2, min: 1, max: 3, values: [1, Number.NaN, 3] }, 0)).toBe('2 [1–3] (1/3 n/a)');
+    expect(fmtSpread({ median: Number.NaN, min: Number.NaN, max: Number.NaN, values: [Number.NaN] })).toBe(
+      'n/a',
+    );
   });
 });
 

@@ -184,6 +184,8 @@ export class K6Driver implements Driver {
   constructor(
     private readonly mode: 'native' | 'docker',
     private readonly compose?: ComposeK6,
+    /** Extra env for `docker compose` (e.g. LOADGEN_CPUSET, read by the compose file). */
+    private readonly env: Record<string, string> = {},
   ) {}
 
   async version(): Promise<string> {
@@ -218,6 +220,7 @@ export class K6Driver implements Driver {
     }
     const fin = await runSampled(k6Command(spec, this.mode, this.compose), {
       ...process.env,
+      ...this.env,
       K6_CSV_TIME_FORMAT: 'unix_milli',
     });
     // 99 = thresholds crossed: expected while searching for capacity; every figure is still read.

@@ -23,10 +23,14 @@ export function num(v: number, digits = 1): string {
   return v.toFixed(digits);
 }
 
+/** median [min–max]; trials that could not measure the figure are counted, never silently left out. */
 export function fmtSpread(s: Spread | undefined, digits = 1): string {
   if (!s || s.values.length === 0) return '—';
-  if (s.values.length === 1 || s.min === s.max) return num(s.median, digits);
-  return `${num(s.median, digits)} [${num(s.min, digits)}–${num(s.max, digits)}]`;
+  const missing = s.values.filter((v) => !Number.isFinite(v)).length;
+  const tail = missing ? ` (${missing}/${s.values.length} n/a)` : '';
+  if (missing === s.values.length) return `n/a${s.values.length > 1 ? ` (${missing}/${missing})` : ''}`;
+  if (s.values.length - missing === 1 || s.min === s.max) return `${num(s.median, digits)}${tail}`;
+  return `${num(s.median, digits)} [${num(s.min, digits)}–${num(s.max, digits)}]${tail}`;
 }
 
 /** Go ÷ TS of the medians, when both are in the run. */
@@ -85,7 +89,7 @@ export function headlineTable(r: Results): Table {
   rows.push(figureRow(r, 'overload (150% of own capacity): shed 503 (%)', 'overload', 'shedPct'));
   rows.push(figureRow(r, 'overload: accepted-request p99 (ms)', 'overload', 'acceptedP99'));
   rows.push({
-    label: 'recovery after overload (s)',
+    label: 'recovery after overload (s; n/a = not within the recovery phase)',
     cells: r.targets.map((t) => fmtSpread(phase(t, 'overload')?.recoveryS, 0)),
     ratio: '',
   });
@@ -122,7 +126,7 @@ export function phaseTables(r: Results): Table[] {
     const rows = PHASE_ROWS.map(([label, key, d]) => figureRow(r, label, name, key, d));
     if (name === 'overload') {
       rows.push({
-        label: 'recovery (s)',
+        label: 'recovery (s; n/a = not within the recovery phase)',
         cells: r.targets.map((t) => fmtSpread(phase(t, 'overload')?.recoveryS, 0)),
         ratio: '',
       });
