@@ -40,12 +40,22 @@ const server = serve({ fetch: app.fetch, port: config.port, hostname: config.hos
     'listening',
   );
 }) as Server;
+// Answers not yet handed to the OS, which a shutdown must wait for.
+let openResponses = 0;
+server.on('request', (_req, res) => {
+  openResponses++;
+  res.once('close', () => openResponses--);
+});
 // Slow clients cannot hold a connection forever; uploads up to MAX_UPLOAD_BYTES get a minute.
 server.headersTimeout = 10_000;
 server.requestTimeout = 60_000;
 server.keepAliveTimeout = 5_000;
 
-function shutdown(signal: NodeJS.Signals): void {
+/**
+ * Draining (contract README): /readyz turns 503 and new images are refused at once, but the listener stays
+ * open while images are in flight or queued, so probes see the 503; then it closes and the process exits 0.
+ */
+async function shutdown(signal: NodeJS.Signals): Promise<void> {
   if (lifecycle.draining) return;
   lifecycle.draining = true;
   logger.info({ signal, shutdownTimeoutMs: config.shutdownTimeoutMs }, 'draining');
@@ -57,13 +67,17 @@ function shutdown(signal: NodeJS.Signals): void {
     server.closeAllConnections();
     exit(true);
   }, config.shutdownTimeoutMs);
-  // No new connections; idle keep-alive ones close now, busy ones after their answer (Connection: close).
+  // Wait for the images, then for every answer to be handed to the OS: closing a connection whose answer is
+  // still in Node's buffers would cut it short.
+  while (deps.admission.running > 0 || deps.admission.waiting > 0 || openResponses > 0) {
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
+  // No new connections; idle keep-alive ones close now (server.close does that since Node 19).
   server.close(() => {
     clearTimeout(deadline);
     exit(false);
   });
-  server.closeIdleConnections();
 }
 
-process.once('SIGTERM', shutdown);
-process.once('SIGINT', shutdown);
+process.once('SIGTERM', (signal) => void shutdown(signal));
+process.once('SIGINT', (signal) => void shutdown(signal));

@@ -97,7 +97,7 @@ describe('process lifecycle', () => {
     expect(text).toContain('LOG_LEVEL');
   });
 
-  it('on SIGTERM: refuses new connections, finishes in-flight requests, exits 0', async () => {
+  it('on SIGTERM: reports draining, refuses new images, finishes in-flight requests, exits 0', async () => {
     const child = launch({ CONCURRENCY: '2', SHUTDOWN_TIMEOUT_MS: '30000' });
     const listening = await until('the listening line', () => logged(child, 'listening'));
     const port = listening.port as number;
@@ -113,7 +113,12 @@ describe('process lifecycle', () => {
 
     child.proc.kill('SIGTERM');
     await until('draining', () => logged(child, 'draining'));
-    await expect(fetch(`http://127.0.0.1:${port}/readyz`)).rejects.toThrow();
+    // The listener stays open while work is in flight: probes see 503, new images are refused.
+    const ready = await fetch(`http://127.0.0.1:${port}/readyz`);
+    expect(ready.status).toBe(503);
+    expect(ready.headers.get('connection')).toBe('close');
+    const refused = await post(port, '/process', fixture('photo-small.jpg'));
+    expect(refused.status).toBe(503);
 
     const answers = await Promise.all(inflight);
     for (const a of answers) {

@@ -105,6 +105,21 @@ export function readIncomingLimited(incoming: Readable, limit: number): Promise<
   });
 }
 
+/**
+ * Reads and drops the rest of a body the service will not use, so the client can finish sending and read the
+ * answer on a connection that stays usable. Past `limit` bytes the connection is cut instead.
+ */
+export function discardBody(incoming: Readable, limit: number): void {
+  if (incoming.readableEnded) return;
+  let dropped = 0;
+  incoming.on('data', (chunk: Buffer) => {
+    dropped += chunk.byteLength;
+    if (dropped > limit) incoming.destroy();
+  });
+  incoming.on('error', () => undefined);
+  incoming.resume();
+}
+
 /** The image bytes of a fully read body (raw, or the `image` part of a multipart body). */
 export function imageFromBody(body: Buffer, kind: BodyKind): Buffer {
   return kind.kind === 'raw' ? body : findImagePart(body, kind.boundary);

@@ -1,10 +1,24 @@
 // POST /process: options, then content type and size, then the body, then admission and the pipeline.
 
 import type { Readable } from 'node:stream';
-import { ContractError, parseOptions, REQUEST_ID_HEADER, sniffFormat } from '@rtip/contract';
+import {
+  ContractError,
+  type ProcessOptions,
+  parseOptions,
+  REQUEST_ID_HEADER,
+  sniffFormat,
+} from '@rtip/contract';
 import { Hono } from 'hono';
 import type { AppDeps } from '../deps.js';
-import { bodyKind, imageFromBody, payloadTooLarge, readIncomingLimited, readLimited } from '../http/body.js';
+import {
+  type BodyKind,
+  bodyKind,
+  discardBody,
+  imageFromBody,
+  payloadTooLarge,
+  readIncomingLimited,
+  readLimited,
+} from '../http/body.js';
 import type { AppEnv } from '../http/env.js';
 import { processImage } from '../pipeline/process-image.js';
 
@@ -17,18 +31,32 @@ export function processRoutes(deps: AppDeps): Hono<AppEnv> {
 
   route.post('/process', async (c) => {
     c.set('bodyUnread', true);
-    // Options first: a bad query is 400 whatever the body is.
-    const parsed = parseOptions(new URL(c.req.url).searchParams);
-    if (!parsed.ok) throw parsed.error;
-    const options = parsed.options;
-
-    const kind = bodyKind(c.req.header('content-type'));
-    const declared = c.req.header('content-length');
-    if (declared !== undefined && Number(declared) > config.maxUploadBytes) {
-      throw payloadTooLarge(config.maxUploadBytes);
+    const incoming = (c.env as { incoming?: Readable } | undefined)?.incoming;
+    let options: ProcessOptions;
+    let kind: BodyKind;
+    try {
+      // Options first: a bad query is 400 whatever the body is.
+      const parsed = parseOptions(new URL(c.req.url).searchParams);
+      if (!parsed.ok) throw parsed.error;
+      options = parsed.options;
+      if (deps.lifecycle.draining) {
+        throw new ContractError('OVERLOADED', 'The service is shutting down; retry on another instance.');
+      }
+      kind = bodyKind(c.req.header('content-type'));
+      const declared = c.req.header('content-length');
+      if (declared !== undefined && Number(declared) > config.maxUploadBytes) {
+        throw payloadTooLarge(config.maxUploadBytes);
+      }
+    } catch (err) {
+      // Refused before the body was read: swallow what the client still sends (up to the upload limit) so
+      // it gets this answer instead of a reset connection. A declared oversized body is not waited for.
+      if (incoming && !(err instanceof ContractError && err.code === 'PAYLOAD_TOO_LARGE')) {
+        discardBody(incoming, config.maxUploadBytes);
+        c.set('bodyUnread', false);
+      }
+      throw err;
     }
     // Under @hono/node-server read the Node stream itself; elsewhere (app.request in tests) the web stream.
-    const incoming = (c.env as { incoming?: Readable } | undefined)?.incoming;
     const body = incoming
       ? await readIncomingLimited(incoming, config.maxUploadBytes)
       : await readLimited(c.req.raw.body, config.maxUploadBytes);
