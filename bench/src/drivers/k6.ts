@@ -201,6 +201,7 @@ export class K6Driver implements Driver {
             'bench',
             'run',
             '--rm',
+            '--no-deps',
             'k6',
             'version',
           ];
