@@ -16,6 +16,7 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/rtip/go-service/internal/admission"
 	"github.com/rtip/go-service/internal/config"
 	"github.com/rtip/go-service/internal/handlers"
 )
@@ -50,8 +51,11 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout 
 	logger := slog.New(slog.NewJSONHandler(stdout, &slog.HandlerOptions{Level: cfg.LogLevel}))
 
 	var draining atomic.Bool
+	adm := admission.New(cfg.Concurrency, cfg.QueueDepth)
 	srv := &http.Server{
-		Handler:           handlers.NewServer(handlers.Deps{Config: cfg, Logger: logger, Draining: draining.Load}),
+		Handler: handlers.NewServer(handlers.Deps{
+			Config: cfg, Logger: logger, Draining: draining.Load, Admission: adm,
+		}),
 		ReadHeaderTimeout: readHeaderTimeout,
 		ReadTimeout:       readTimeout,
 		// Counted from the end of the headers: upload, queue, processing, answer.
@@ -75,12 +79,24 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout 
 	case <-ctx.Done():
 	}
 
-	// /readyz answers 503 from now on; Shutdown stops accepting and waits
-	// for in-flight requests.
+	// Drain: /readyz answers 503 and new images are refused (503 OVERLOADED)
+	// while the listener stays open, so that load balancers and clients see
+	// why; admitted images finish. Then Shutdown closes the listener and the
+	// idle connections, all within SHUTDOWN_TIMEOUT_MS.
 	draining.Store(true)
-	logger.Info("shutting down", "timeoutMs", cfg.ShutdownTimeout.Milliseconds())
+	srv.SetKeepAlivesEnabled(false)
+	logger.Info("draining", "inflight", adm.Inflight(), "queued", adm.Queued(),
+		"timeoutMs", cfg.ShutdownTimeout.Milliseconds())
 	sctx, cancel := context.WithTimeout(context.Background(), cfg.ShutdownTimeout)
 	defer cancel()
+	tick := time.NewTicker(10 * time.Millisecond)
+	for adm.Inflight()+adm.Queued() > 0 && sctx.Err() == nil {
+		select {
+		case <-tick.C:
+		case <-sctx.Done():
+		}
+	}
+	tick.Stop()
 	if err := srv.Shutdown(sctx); err != nil {
 		logger.Warn("shutdown deadline passed; closing the remaining connections", "err", err.Error())
 		_ = srv.Close()

@@ -66,8 +66,9 @@ func TestInvalidConfig(t *testing.T) {
 	}
 }
 
-// TestGracefulShutdown: a request in flight when the signal comes still gets
-// its answer, new connections are refused, and run returns nil (exit 0).
+// TestGracefulShutdown: when the signal comes, readiness turns 503 and new
+// images are refused while the listener stays open; the image in flight still
+// gets its answer; then new connections are refused and run returns nil.
 func TestGracefulShutdown(t *testing.T) {
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
@@ -108,6 +109,37 @@ func TestGracefulShutdown(t *testing.T) {
 	}
 	cancel()
 
+	// While the image is in flight the listener stays open: readiness says
+	// draining and new images are refused with 503 OVERLOADED.
+	deadline := time.Now().Add(5 * time.Second)
+	for {
+		res, err := http.Get(base + "/readyz")
+		if err != nil {
+			t.Fatalf("readyz while draining: %v", err)
+		}
+		body, _ := io.ReadAll(res.Body)
+		res.Body.Close()
+		if res.StatusCode == 503 {
+			if string(body) != `{"status":"draining"}`+"\n" {
+				t.Errorf("readyz body %q", body)
+			}
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatal("readyz never turned 503")
+		}
+		time.Sleep(2 * time.Millisecond)
+	}
+	res, err := http.Post(base+"/process", "image/jpeg", bytes.NewReader(img[:1000]))
+	if err != nil {
+		t.Fatalf("process while draining: %v", err)
+	}
+	body, _ := io.ReadAll(res.Body)
+	res.Body.Close()
+	if res.StatusCode != 503 || !strings.Contains(string(body), `"code":"OVERLOADED"`) || res.Header.Get("Retry-After") != "1" {
+		t.Errorf("process while draining: %d %s", res.StatusCode, body)
+	}
+
 	a := <-got
 	if a.err != nil || a.status != 200 {
 		t.Fatalf("in-flight request: status %d err %v", a.status, a.err)
@@ -123,7 +155,7 @@ func TestGracefulShutdown(t *testing.T) {
 	if _, err := http.Get(base + "/healthz"); err == nil {
 		t.Error("new connection accepted after shutdown")
 	}
-	if !strings.Contains(logs.String(), `"msg":"shutting down"`) || !strings.Contains(logs.String(), `"msg":"stopped"`) {
+	if !strings.Contains(logs.String(), `"msg":"draining"`) || !strings.Contains(logs.String(), `"msg":"stopped"`) {
 		t.Errorf("shutdown not logged:\n%s", logs.String())
 	}
 }

@@ -380,3 +380,15 @@ func TestSlowUploadTimesOut(t *testing.T) {
 		t.Errorf("answered after %v", d)
 	}
 }
+
+func TestDrainingRefusesImages(t *testing.T) {
+	cfg, _ := config.Load(func(string) string { return "" })
+	h := NewServer(Deps{Config: cfg, Draining: func() bool { return true }})
+	r := httptest.NewRequest("POST", "/process", bytes.NewReader(readFixture(t, "photo-small.jpg")))
+	r.Header.Set("Content-Type", "image/jpeg")
+	res, body := do(t, h, r)
+	if res.StatusCode != 503 || res.Header.Get("Retry-After") != "1" {
+		t.Fatalf("status %d Retry-After %q", res.StatusCode, res.Header.Get("Retry-After"))
+	}
+	checkProblem(t, res, body, "OVERLOADED", "shutting down")
+}

@@ -61,6 +61,10 @@ func (s *server) process(w http.ResponseWriter, r *http.Request) *Problem {
 		return tooLarge(limit)
 	}
 
+	if s.draining() {
+		return problem(http.StatusServiceUnavailable, "OVERLOADED",
+			"the service is shutting down; retry after 1 second (elsewhere)")
+	}
 	ticket, err := s.adm.Enter()
 	if err != nil {
 		return problem(http.StatusServiceUnavailable, "OVERLOADED",

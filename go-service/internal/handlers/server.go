@@ -19,6 +19,9 @@ type Deps struct {
 	Config   config.Config
 	Logger   *slog.Logger
 	Draining func() bool // true once shutdown began; nil means never
+	// Admission bounds the images in progress; nil makes one from Config.
+	// The owner passes its own to learn when in-flight work has drained.
+	Admission *admission.Controller
 }
 
 type server struct {
@@ -46,7 +49,10 @@ func newServer(d Deps) *server {
 	if s.draining == nil {
 		s.draining = func() bool { return false }
 	}
-	s.adm = admission.New(s.cfg.Concurrency, s.cfg.QueueDepth)
+	s.adm = d.Admission
+	if s.adm == nil {
+		s.adm = admission.New(s.cfg.Concurrency, s.cfg.QueueDepth)
+	}
 	s.metrics = metrics.New(
 		func() float64 { return float64(s.adm.Inflight()) },
 		func() float64 { return float64(s.adm.Queued()) },

@@ -68,10 +68,14 @@ func Process(ctx context.Context, data []byte, o Options, lim Limits) (*Result, 
 	}
 	ow, oh := orient.orientedSize(cfg.Width, cfg.Height)
 	plan := PlanGeometry(ow, oh, o)
-	out := plan.Out()
-	if px := int64(out.X) * int64(out.Y); px > lim.MaxInputPixels {
-		return nil, errorf(KindTooLarge, nil, "output would be %dx%d = %d pixels, over the limit of %d",
-			out.X, out.Y, px, lim.MaxInputPixels)
+	// The scaled image counts too: cover + enlarge must not allocate
+	// gigapixels for a small crop (the resampler only computes the crop, but
+	// the contract bounds the plan, not this implementation's memory).
+	for _, sz := range []image.Point{plan.Out(), plan.Scaled} {
+		if px := int64(sz.X) * int64(sz.Y); px > lim.MaxInputPixels {
+			return nil, errorf(KindTooLarge, nil, "output would be %dx%d = %d pixels, over the limit of %d",
+				sz.X, sz.Y, px, lim.MaxInputPixels)
+		}
 	}
 	if err := ctx.Err(); err != nil {
 		return nil, err
@@ -82,7 +86,7 @@ func Process(ctx context.Context, data []byte, o Options, lim Limits) (*Result, 
 	if err != nil {
 		return nil, errorf(KindUndecodable, err, "cannot decode the %s image: it is corrupt or truncated", format)
 	}
-	hasAlpha, srcGray := inspect(format, data, img)
+	hasAlpha := inspect(format, data, img)
 	if b := img.Bounds(); b != image.Rect(0, 0, cfg.Width, cfg.Height) {
 		// A GIF frame may cover part of the logical screen.
 		canvas := image.NewRGBA(image.Rect(0, 0, cfg.Width, cfg.Height))
@@ -94,18 +98,27 @@ func Process(ctx context.Context, data []byte, o Options, lim Limits) (*Result, 
 		return nil, err
 	}
 
-	e := encoded{gray: o.Grayscale || srcGray, alpha: hasAlpha && o.Format == FormatPNG, quality: o.Quality, format: o.Format}
+	e := encoded{gray: o.Grayscale, alpha: hasAlpha && o.Format == FormatPNG, quality: o.Quality, format: o.Format}
 	resizes := plan.Resizes(ow, oh)
-	if ycc, ok := img.(*image.YCbCr); ok && !e.gray && o.Format == FormatJPEG && orient == identity && !resizes {
+	if ycc, ok := img.(*image.YCbCr); ok && format == FormatJPEG && !e.gray && o.Format == FormatJPEG && orient == identity && !resizes {
 		// Colour JPEG to colour JPEG with nothing to do: skip RGBA entirely.
 		e.ycbcrJPEG = func(buf *bytes.Buffer) error {
 			return jpeg.Encode(buf, ycc, &jpeg.Options{Quality: o.Quality})
 		}
 		e.bm = &bitmap{W: cfg.Width, H: cfg.Height}
 	} else {
-		if e.gray && !hasAlpha {
+		var webpRGBA *bitmap
+		if format == FormatWebP {
+			webpRGBA, _ = webpToRGBA(img)
+		}
+		switch {
+		case webpRGBA != nil && e.gray && !hasAlpha:
+			e.bm = lumaOf(webpRGBA)
+		case webpRGBA != nil:
+			e.bm = webpRGBA
+		case e.gray && !hasAlpha:
 			e.bm = toGray(img)
-		} else {
+		default:
 			e.bm = toRGBA(img)
 		}
 		img = nil
@@ -179,28 +192,23 @@ func decode(f Format, data []byte) (img image.Image, err error) {
 	return nil, fmt.Errorf("unknown format")
 }
 
-// inspect reports whether the input has an alpha channel (by its format, not
-// by its pixel values) and whether it is a gray image.
-func inspect(f Format, data []byte, img image.Image) (hasAlpha, gray bool) {
-	switch m := img.(type) {
-	case *image.Gray, *image.Gray16:
-		gray = true
-	case *image.Paletted:
-		if f == FormatGIF {
+// inspect reports whether the input has an alpha channel, by its format's
+// signals rather than by its pixel values.
+func inspect(f Format, data []byte, img image.Image) (hasAlpha bool) {
+	switch f {
+	case FormatPNG:
+		ct, trns := pngInfo(data)
+		return ct == 4 || ct == 6 || trns
+	case FormatWebP:
+		return webpHasAlpha(data)
+	case FormatGIF:
+		if m, ok := img.(*image.Paletted); ok {
 			for _, c := range m.Palette {
 				if _, _, _, a := c.RGBA(); a != 0xffff {
-					hasAlpha = true
+					return true
 				}
 			}
 		}
 	}
-	switch f {
-	case FormatPNG:
-		ct, trns := pngInfo(data)
-		hasAlpha = ct == 4 || ct == 6 || trns
-		gray = gray || ct == 0 || ct == 4
-	case FormatWebP:
-		hasAlpha = webpHasAlpha(data)
-	}
-	return hasAlpha, gray
+	return false
 }

@@ -73,6 +73,8 @@ func TestProcessFixtures(t *testing.T) {
 		{"cmyk gray", "photo-cmyk.jpg", opts(nil), 451, 300, 1, "image/jpeg"},
 		{"cmyk colour", "photo-cmyk.jpg", opts(func(o *Options) { o.Grayscale = false }), 451, 300, 3, "image/jpeg"},
 		{"gray jpeg", "photo-gray.jpg", opts(nil), 512, 512, 1, "image/jpeg"},
+		{"gray jpeg in colour", "photo-gray.jpg", opts(func(o *Options) { o.Grayscale = false }), 512, 512, 3, "image/jpeg"},
+		{"gray jpeg in colour png", "photo-gray.jpg", opts(func(o *Options) { o.Grayscale = false; o.Format = FormatPNG }), 512, 512, 3, "image/png"},
 		{"png", "photo.png", opts(nil), 512, 512, 1, "image/jpeg"},
 		{"png colour png", "photo.png", opts(func(o *Options) { o.Grayscale = false; o.Format = FormatPNG }), 512, 512, 3, "image/png"},
 		{"alpha to jpeg", "alpha.png", opts(nil), 600, 400, 1, "image/jpeg"},
@@ -132,6 +134,9 @@ func TestProcessErrors(t *testing.T) {
 			o.Width, o.Height, o.Fit, o.Enlarge = 8192, 8192, FitFill, true
 		}), noLimit, KindTooLarge},
 		{"input over limit", "photo-hd.jpg", opts(nil), Limits{MaxInputPixels: 1_000_000}, KindTooLarge},
+		{"cover's scaled image over limit", "photo-hd.jpg", opts(func(o *Options) {
+			o.Width, o.Height, o.Fit, o.Enlarge = 8192, 6000, FitCover, true
+		}), noLimit, KindTooLarge},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
