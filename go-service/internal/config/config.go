@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"net"
 	"regexp"
 	"runtime"
 	"strconv"
@@ -29,7 +30,7 @@ type Config struct {
 }
 
 // Addr is the host:port to listen on.
-func (c Config) Addr() string { return fmt.Sprintf("%s:%d", c.Host, c.Port) }
+func (c Config) Addr() string { return net.JoinHostPort(c.Host, strconv.Itoa(c.Port)) }
 
 var digits = regexp.MustCompile(`^[0-9]+$`)
 

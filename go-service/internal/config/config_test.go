@@ -70,3 +70,11 @@ func TestLoad(t *testing.T) {
 		})
 	}
 }
+
+func TestAddr(t *testing.T) {
+	for _, tt := range []struct{ host, want string }{{"0.0.0.0", "0.0.0.0:8080"}, {"::", "[::]:8080"}, {"localhost", "localhost:8080"}} {
+		if got := (Config{Host: tt.host, Port: 8080}).Addr(); got != tt.want {
+			t.Errorf("Addr(%q) = %q, want %q", tt.host, got, tt.want)
+		}
+	}
+}
