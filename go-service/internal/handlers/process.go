@@ -35,6 +35,8 @@ func (s *server) handleProcess() http.Handler {
 		if p := s.process(w, r); p != nil {
 			if p.Code == "PAYLOAD_TOO_LARGE" {
 				w.Header().Set("Connection", "close") // do not wait for the rest of the body
+			} else if !s.swallow(r) {
+				w.Header().Set("Connection", "close")
 			}
 			if p.Code == "OVERLOADED" {
 				w.Header().Set("Retry-After", "1")
@@ -42,6 +44,18 @@ func (s *server) handleProcess() http.Handler {
 			s.writeProblem(w, r, p)
 		}
 	})
+}
+
+// swallow reads what is left of a refused upload (up to MAX_UPLOAD_BYTES)
+// before the answer goes out. Answering mid-upload and closing makes the
+// client's still-running send fail with a reset, and it never sees the 503
+// or 400 it was given. It reports whether the body was used up.
+func (s *server) swallow(r *http.Request) bool {
+	if r.Body == nil || r.Body == http.NoBody {
+		return true
+	}
+	n, err := io.CopyN(io.Discard, r.Body, s.cfg.MaxUploadBytes)
+	return err == io.EOF || (err == nil && n < s.cfg.MaxUploadBytes)
 }
 
 func (s *server) process(w http.ResponseWriter, r *http.Request) *Problem {
