@@ -43,6 +43,32 @@ export function vectorRequest(baseUrl: string, v: Vector): [string, RequestInit]
   return [url, init];
 }
 
+/**
+ * One request on a connection of its own (no keep-alive reuse): for a service that is closing connections,
+ * where a pooled connection could be closed by the server just as the client reuses it.
+ */
+export function freshRequest(
+  url: string,
+  init: { method?: string; headers?: Record<string, string>; body?: Uint8Array } = {},
+): Promise<{ status: number; headers: Record<string, string | string[] | undefined>; body: Buffer }> {
+  return new Promise((resolve, reject) => {
+    const req = httpRequest(
+      url,
+      { method: init.method ?? 'GET', headers: init.headers, agent: false },
+      (res) => {
+        const chunks: Buffer[] = [];
+        res.on('data', (chunk: Buffer) => chunks.push(chunk));
+        res.on('end', () =>
+          resolve({ status: res.statusCode ?? 0, headers: res.headers, body: Buffer.concat(chunks) }),
+        );
+        res.on('error', reject);
+      },
+    );
+    req.on('error', reject);
+    req.end(init.body);
+  });
+}
+
 export interface RawResponse {
   status: number;
   headers: Record<string, string | string[] | undefined>;

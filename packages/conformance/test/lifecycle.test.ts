@@ -2,7 +2,7 @@
 
 import { loadVectors } from '@rtip/contract';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { fixture, multipart, vectorRequest } from '../src/requests.js';
+import { fixture, freshRequest, multipart, vectorRequest } from '../src/requests.js';
 import { type Implementation, type RunningService, startService } from '../src/services.js';
 
 const implementations = inject('targets')
@@ -79,17 +79,18 @@ describe.skipIf(implementations.length === 0).each(implementations)(
           // connection fails the test: the listener must stay open while work is in flight.
           let ready: { status: number; body: unknown } = { status: 0, body: undefined };
           await waitFor(async () => {
-            const res = await fetch(`${service.url}/readyz`);
-            ready = { status: res.status, body: await res.json() };
+            const res = await freshRequest(`${service.url}/readyz`);
+            ready = { status: res.status, body: JSON.parse(res.body.toString()) };
             return res.status !== 200;
           }, 5_000);
           expect(ready).toEqual({ status: 503, body: { status: 'draining' } });
-          const refused = await fetch(`${service.url}/process`, {
+          const refused = await freshRequest(`${service.url}/process`, {
             method: 'POST',
-            body: multipart([{ name: 'image', filename: 'small.jpg', bytes: fixture('photo-small.jpg') }]),
+            headers: { 'content-type': 'image/jpeg' },
+            body: fixture('photo-small.jpg'),
           });
           expect(refused.status).toBe(503);
-          expect(await refused.json()).toMatchObject({ code: 'OVERLOADED' });
+          expect(JSON.parse(refused.body.toString())).toMatchObject({ code: 'OVERLOADED' });
           const answers = await Promise.all(inflight);
           expect(answers.map((r) => r.status)).toEqual([200, 200, 200]);
           for (const res of answers) expect((await res.arrayBuffer()).byteLength).toBeGreaterThan(0);

@@ -1,5 +1,6 @@
 // The one writer of RFC 9457 problem+json answers, and the headers some codes carry.
 
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import {
   buildProblem,
   type ContractError,
@@ -8,6 +9,7 @@ import {
   RETRY_AFTER_SECONDS,
 } from '@rtip/contract';
 import type { Context } from 'hono';
+import { closeAfterAnswer } from './body.js';
 import type { AppEnv } from './env.js';
 
 /** Answers `err` as problem+json; extra headers (e.g. Allow) are added as given. */
@@ -26,7 +28,11 @@ export function problemResponse(
     ...extra,
   };
   if (err.code === 'OVERLOADED') headers['Retry-After'] = String(RETRY_AFTER_SECONDS);
-  // A body we did not read (413, or an error before reading) is not drained: close the connection instead.
-  if (c.get('bodyUnread')) headers.Connection = 'close';
+  // A body we will not read (413): close the connection once the answer is out, without a reset.
+  if (c.get('bodyUnread')) {
+    const { incoming, outgoing } = (c.env ?? {}) as { incoming?: IncomingMessage; outgoing?: ServerResponse };
+    if (incoming && outgoing) closeAfterAnswer(incoming, outgoing);
+    else headers.Connection = 'close';
+  }
   return c.body(body, err.status as 400, headers);
 }

@@ -51,7 +51,7 @@ export function processRoutes(deps: AppDeps): Hono<AppEnv> {
       // Refused before the body was read: swallow what the client still sends (up to the upload limit) so
       // it gets this answer instead of a reset connection. A declared oversized body is not waited for.
       if (incoming && !(err instanceof ContractError && err.code === 'PAYLOAD_TOO_LARGE')) {
-        discardBody(incoming, config.maxUploadBytes);
+        await discardBody(incoming, config.maxUploadBytes);
         c.set('bodyUnread', false);
       }
       throw err;
