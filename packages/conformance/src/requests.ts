@@ -1,20 +1,9 @@
 // Turns shared vectors into HTTP requests, and the low-level requests fetch cannot make.
 
-import { readFileSync } from 'node:fs';
 import { request as httpRequest } from 'node:http';
-import { join } from 'node:path';
-import { FIXTURES_DIR, type Vector } from '@rtip/contract';
+import { readFixture, type Vector } from '@rtip/contract';
 
-const fixtureCache = new Map<string, Buffer>();
-
-export function fixture(name: string): Buffer {
-  let bytes = fixtureCache.get(name);
-  if (!bytes) {
-    bytes = readFileSync(join(FIXTURES_DIR, name));
-    fixtureCache.set(name, bytes);
-  }
-  return bytes;
-}
+export const fixture = readFixture;
 
 export function multipart(
   parts: { name: string; filename: string; bytes: Uint8Array; type?: string }[],

@@ -1,23 +1,13 @@
 // Test helpers: apps built from vector configs, requests built from vectors, fixtures.
 
-import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
-import { FIXTURES_DIR, parseConfig, type ServiceConfig, type Vector } from '@rtip/contract';
+import { parseConfig, readFixture, type ServiceConfig, type Vector } from '@rtip/contract';
 import { pino } from 'pino';
 import { createApp } from '../app.js';
 import { type AppDeps, createDeps } from '../deps.js';
 
 export const silentLogger = pino({ level: 'silent' });
 
-const fixtureCache = new Map<string, Buffer>();
-export function fixture(name: string): Buffer {
-  let bytes = fixtureCache.get(name);
-  if (!bytes) {
-    bytes = readFileSync(join(FIXTURES_DIR, name));
-    fixtureCache.set(name, bytes);
-  }
-  return bytes;
-}
+export const fixture = readFixture;
 
 export function testConfig(env: Record<string, string> = {}): ServiceConfig {
   const parsed = parseConfig(env, { port: 0, cpus: 2 });
