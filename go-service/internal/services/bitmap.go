@@ -6,13 +6,16 @@ import (
 	"image/draw"
 )
 
-// bitmap is the pipeline's raster: 8-bit gray (Ch 1) or 8-bit premultiplied
-// RGBA (Ch 4), origin at (0, 0).
+// bitmap is the pipeline's raster: 8-bit gray (Ch 1) or 8-bit RGBA (Ch 4),
+// origin at (0, 0). RGBA is premultiplied unless Straight is set: the lossless
+// path (PNG with alpha, no resampling) keeps straight alpha, because an 8-bit
+// premultiply/unpremultiply round trip loses up to 3 levels at low alpha.
 type bitmap struct {
-	Pix    []byte
-	W, H   int
-	Stride int
-	Ch     int
+	Pix      []byte
+	W, H     int
+	Stride   int
+	Ch       int
+	Straight bool
 }
 
 func newBitmap(w, h, ch int) *bitmap {
@@ -139,6 +142,45 @@ func toRGBA(img image.Image) *bitmap {
 	return out
 }
 
+// toNRGBA converts an image with alpha to straight 8-bit RGBA, exactly.
+func toNRGBA(img image.Image) *bitmap {
+	r := img.Bounds()
+	w, h := r.Dx(), r.Dy()
+	out := newBitmap(w, h, 4)
+	out.Straight = true
+	if m, ok := img.(*image.NRGBA); ok {
+		for y := range h {
+			copy(out.Pix[y*out.Stride:y*out.Stride+w*4], m.Pix[m.PixOffset(r.Min.X, r.Min.Y+y):])
+		}
+		return out
+	}
+	// draw's generic path goes through 16-bit premultiplied colour, which
+	// round-trips 8-bit straight values exactly.
+	draw.Draw(&image.NRGBA{Pix: out.Pix, Stride: out.Stride, Rect: image.Rect(0, 0, w, h)}, image.Rect(0, 0, w, h), img, r.Min, draw.Src)
+	return out
+}
+
+// premultiplied returns b with premultiplied alpha (b itself when it has it).
+func premultiplied(b *bitmap) *bitmap {
+	if b.Ch != 4 || !b.Straight {
+		return b
+	}
+	out := newBitmap(b.W, b.H, 4)
+	for y := range b.H {
+		src := b.Pix[y*b.Stride : y*b.Stride+b.W*4]
+		dst := out.Pix[y*out.Stride : y*out.Stride+b.W*4]
+		for x := 0; x < len(src); x += 4 {
+			p, d := src[x:x+4:x+4], dst[x:x+4:x+4]
+			a := uint32(p[3])
+			d[0] = uint8((uint32(p[0])*a + 127) / 255)
+			d[1] = uint8((uint32(p[1])*a + 127) / 255)
+			d[2] = uint8((uint32(p[2])*a + 127) / 255)
+			d[3] = p[3]
+		}
+	}
+	return out
+}
+
 // flattenOnWhite composites premultiplied RGBA onto opaque white, in place.
 func flattenOnWhite(b *bitmap) {
 	for y := range b.H {
@@ -173,8 +215,16 @@ func unpremultiply(r, g, b, a uint8) (uint32, uint32, uint32) {
 	return f(r), f(g), f(b)
 }
 
-// grayAlpha turns premultiplied RGBA into straight gray+alpha (2 bytes per
-// pixel), luma from the unpremultiplied colour.
+// straight returns the straight-alpha channels of one pixel of b.
+func (b *bitmap) straight(p []byte) (uint32, uint32, uint32) {
+	if b.Straight {
+		return uint32(p[0]), uint32(p[1]), uint32(p[2])
+	}
+	return unpremultiply(p[0], p[1], p[2], p[3])
+}
+
+// grayAlpha turns RGBA into straight gray+alpha (2 bytes per pixel), luma
+// from the straight colour.
 func grayAlpha(b *bitmap) []byte {
 	out := make([]byte, b.W*b.H*2)
 	i := 0
@@ -182,7 +232,7 @@ func grayAlpha(b *bitmap) []byte {
 		row := b.Pix[y*b.Stride : y*b.Stride+b.W*4]
 		for x := 0; x < len(row); x += 4 {
 			p := row[x : x+4 : x+4]
-			r, g, bl := unpremultiply(p[0], p[1], p[2], p[3])
+			r, g, bl := b.straight(p)
 			out[i], out[i+1] = luma(r, g, bl), p[3]
 			i += 2
 		}
@@ -190,7 +240,7 @@ func grayAlpha(b *bitmap) []byte {
 	return out
 }
 
-// straightRGBA turns premultiplied RGBA into straight RGBA rows.
+// straightRGBA turns RGBA into straight RGBA rows.
 func straightRGBA(b *bitmap) []byte {
 	out := make([]byte, b.W*b.H*4)
 	i := 0
@@ -198,7 +248,7 @@ func straightRGBA(b *bitmap) []byte {
 		row := b.Pix[y*b.Stride : y*b.Stride+b.W*4]
 		for x := 0; x < len(row); x += 4 {
 			p := row[x : x+4 : x+4]
-			r, g, bl := unpremultiply(p[0], p[1], p[2], p[3])
+			r, g, bl := b.straight(p)
 			out[i], out[i+1], out[i+2], out[i+3] = uint8(r), uint8(g), uint8(bl), p[3]
 			i += 4
 		}

@@ -65,6 +65,7 @@ func encodeInto(buf *bytes.Buffer, e encoded) error {
 		}
 		opts := &jpeg.Options{Quality: e.quality}
 		if bm.Ch == 4 {
+			bm = premultiplied(bm)
 			flattenOnWhite(bm)
 			if e.gray {
 				g := newBitmap(bm.W, bm.H, 1)

@@ -77,6 +77,7 @@ func (o orientation) apply(b *bitmap) *bitmap {
 	cx := (W - 1 - m[0][0]*(ow-1) - m[1][0]*(oh-1)) / 2
 	cy := (H - 1 - m[0][1]*(ow-1) - m[1][1]*(oh-1)) / 2
 	out := newBitmap(ow, oh, b.Ch)
+	out.Straight = b.Straight
 	ch := b.Ch
 	stepX := m[0][1]*b.Stride + m[0][0]*ch // source bytes per output x
 	stepY := m[1][1]*b.Stride + m[1][0]*ch // source bytes per output y

@@ -118,6 +118,8 @@ func Process(ctx context.Context, data []byte, o Options, lim Limits) (*Result, 
 			e.bm = webpRGBA
 		case e.gray && !hasAlpha:
 			e.bm = toGray(img)
+		case e.alpha:
+			e.bm = toNRGBA(img)
 		default:
 			e.bm = toRGBA(img)
 		}

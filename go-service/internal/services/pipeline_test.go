@@ -185,6 +185,39 @@ func TestGrayIsRec601(t *testing.T) {
 	}
 }
 
+// TestPNGWithAlphaIsLossless: without resampling, a PNG answer with alpha
+// keeps every straight colour value (an 8-bit premultiplied round trip would
+// lose up to 3 levels where alpha is low).
+func TestPNGWithAlphaIsLossless(t *testing.T) {
+	src := image.NewNRGBA(image.Rect(0, 0, 256, 2))
+	for x := range 256 {
+		src.SetNRGBA(x, 0, color.NRGBA{uint8(x), uint8(255 - x), uint8(x / 2), 1})
+		src.SetNRGBA(x, 1, color.NRGBA{uint8(x), 7, 200, uint8(x)})
+	}
+	var in bytes.Buffer
+	if err := png.Encode(&in, src); err != nil {
+		t.Fatal(err)
+	}
+	res, err := Process(context.Background(), in.Bytes(), opts(func(o *Options) {
+		o.Format, o.Grayscale, o.Flop = FormatPNG, false, true
+	}), noLimit)
+	if err != nil {
+		t.Fatal(err)
+	}
+	out, err := png.Decode(bytes.NewReader(res.Bytes()))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for y := range 2 {
+		for x := range 256 {
+			want := src.NRGBAAt(255-x, y)
+			if got := color.NRGBAModel.Convert(out.At(x, y)).(color.NRGBA); got != want && want.A != 0 {
+				t.Fatalf("pixel (%d,%d) = %v, want %v", x, y, got, want)
+			}
+		}
+	}
+}
+
 // TestOrientation moves a 3×2 image with distinct pixels through every
 // rotation and mirror and compares with hand-made answers.
 func TestOrientation(t *testing.T) {

@@ -102,6 +102,7 @@ func clamp8(v int32) uint8 {
 
 // resize scales b to plan.Scaled and returns only the plan.Crop part of it.
 func resize(b *bitmap, plan Plan) *bitmap {
+	b = premultiplied(b) // colour and alpha are filtered together
 	crop := plan.Crop
 	tx := makeTaps(b.W, plan.Scaled.X, crop.Min.X, crop.Max.X)
 	ty := makeTaps(b.H, plan.Scaled.Y, crop.Min.Y, crop.Max.Y)
