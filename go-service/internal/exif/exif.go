@@ -1,6 +1,6 @@
-// Package exif reads the orientation tag of a JPEG's EXIF block. The standard
-// library ignores EXIF; this is the smallest bounds-checked parser that finds
-// tag 0x0112 in IFD0 and nothing else.
+// Package exif reads the orientation tag of the EXIF block of a JPEG, PNG or
+// WebP file. The standard library ignores EXIF; this is the smallest
+// bounds-checked parser that finds tag 0x0112 in IFD0 and nothing else.
 package exif
 
 import "encoding/binary"
@@ -39,6 +39,59 @@ func JPEGOrientation(b []byte) int {
 			// Another APP1 (e.g. a second EXIF or XMP) may follow.
 		}
 		i += 2 + n
+	}
+	return 1
+}
+
+// PNGOrientation returns the orientation in a PNG's eXIf chunk, or 1.
+func PNGOrientation(b []byte) int {
+	const sig = "\x89PNG\r\n\x1a\n"
+	if len(b) < len(sig) || string(b[:len(sig)]) != sig {
+		return 1
+	}
+	for i := len(sig); i+8 <= len(b); {
+		n := int(binary.BigEndian.Uint32(b[i : i+4]))
+		kind := string(b[i+4 : i+8])
+		if n < 0 || n > len(b)-i-12 {
+			return 1
+		}
+		switch kind {
+		case "eXIf":
+			return payloadOrientation(b[i+8 : i+8+n])
+		case "IEND":
+			return 1
+		}
+		i += 12 + n // length, type, data, CRC
+	}
+	return 1
+}
+
+// WebPOrientation returns the orientation in a WebP's EXIF chunk, or 1.
+func WebPOrientation(b []byte) int {
+	if len(b) < 12 || string(b[:4]) != "RIFF" || string(b[8:12]) != "WEBP" {
+		return 1
+	}
+	for i := 12; i+8 <= len(b); {
+		n := int(binary.LittleEndian.Uint32(b[i+4 : i+8]))
+		if n < 0 || n > len(b)-i-8 {
+			return 1
+		}
+		if string(b[i:i+4]) == "EXIF" {
+			return payloadOrientation(b[i+8 : i+8+n])
+		}
+		i += 8 + n + n&1 // chunks are padded to an even size
+	}
+	return 1
+}
+
+// payloadOrientation parses an EXIF payload that may or may not start with
+// the "Exif\0\0" marker JPEG requires (writers differ for PNG and WebP).
+func payloadOrientation(p []byte) int {
+	if len(p) >= 6 && string(p[:6]) == "Exif\x00\x00" {
+		p = p[6:]
+	}
+	if v, ok := Parse(p); ok {
+		return v
 	}
 	return 1
 }

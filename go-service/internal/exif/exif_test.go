@@ -100,6 +100,66 @@ func TestJPEGOrientation(t *testing.T) {
 	}
 }
 
+// pngWith builds a PNG signature followed by one chunk (CRC not checked here).
+func pngWith(kind string, data []byte) []byte {
+	b := []byte("\x89PNG\r\n\x1a\n")
+	b = binary.BigEndian.AppendUint32(b, uint32(len(data)))
+	b = append(append(b, kind...), data...)
+	return append(b, 0, 0, 0, 0)
+}
+
+// webpWith builds a RIFF/WEBP header followed by one chunk.
+func webpWith(kind string, data []byte) []byte {
+	b := append([]byte("RIFF"), 0, 0, 0, 0)
+	b = append(b, "WEBP"...)
+	b = append(b, kind...)
+	b = binary.LittleEndian.AppendUint32(b, uint32(len(data)))
+	b = append(b, data...)
+	if len(data)%2 == 1 {
+		b = append(b, 0)
+	}
+	return b
+}
+
+func TestPNGAndWebPOrientation(t *testing.T) {
+	le := binary.LittleEndian
+	png6, err := os.ReadFile("testdata/exif-rotate-6.png")
+	if err != nil {
+		t.Fatal(err)
+	}
+	webp6, err := os.ReadFile("testdata/exif-rotate-6.webp")
+	if err != nil {
+		t.Fatal(err)
+	}
+	tests := []struct {
+		name string
+		got  func() int
+		want int
+	}{
+		{"png fixture with eXIf 6", func() int { return PNGOrientation(png6) }, 6},
+		{"webp fixture with EXIF 6", func() int { return WebPOrientation(webp6) }, 6},
+		{"png eXIf without marker", func() int { return PNGOrientation(pngWith("eXIf", tiff(le, tagOrientation, typeShort, 1, 3))) }, 3},
+		{"png eXIf with marker", func() int {
+			return PNGOrientation(pngWith("eXIf", append([]byte("Exif\x00\x00"), tiff(le, tagOrientation, typeShort, 1, 8)...)))
+		}, 8},
+		{"png without eXIf", func() int { return PNGOrientation(pngWith("IEND", nil)) }, 1},
+		{"png chunk length past end", func() int { return PNGOrientation(pngWith("eXIf", nil)[:12]) }, 1},
+		{"webp EXIF odd size", func() int {
+			return WebPOrientation(webpWith("EXIF", append(tiff(le, tagOrientation, typeShort, 1, 5), 0)))
+		}, 5},
+		{"webp chunk length past end", func() int { return WebPOrientation(webpWith("EXIF", tiff(le, tagOrientation, typeShort, 1, 5))[:24]) }, 1},
+		{"not a webp", func() int { return WebPOrientation([]byte("RIFF....WAVE")) }, 1},
+		{"png is not webp", func() int { return WebPOrientation(png6) }, 1},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			if got := tt.got(); got != tt.want {
+				t.Errorf("orientation = %d, want %d", got, tt.want)
+			}
+		})
+	}
+}
+
 func FuzzParse(f *testing.F) {
 	le, be := binary.LittleEndian, binary.BigEndian
 	f.Add(tiff(le, tagOrientation, typeShort, 1, 6))
@@ -114,6 +174,12 @@ func FuzzParse(f *testing.F) {
 		}
 		if v := JPEGOrientation(b); v < 1 || v > 8 {
 			t.Fatalf("JPEGOrientation = %d", v)
+		}
+		// The same bytes as a whole PNG or WebP file, and inside their chunks.
+		for _, v := range []int{PNGOrientation(b), WebPOrientation(b), PNGOrientation(pngWith("eXIf", b)), WebPOrientation(webpWith("EXIF", b))} {
+			if v < 1 || v > 8 {
+				t.Fatalf("orientation = %d", v)
+			}
 		}
 		// The same bytes behind a JPEG APP1 header exercise the segment walk.
 		if len(b) < 60000 {

@@ -56,8 +56,13 @@ func Process(ctx context.Context, data []byte, o Options, lim Limits) (*Result, 
 			cfg.Width, cfg.Height, px, lim.MaxInputPixels)
 	}
 	orient := identity
-	if format == FormatJPEG {
+	switch format {
+	case FormatJPEG:
 		orient = exifOrientation(exif.JPEGOrientation(data))
+	case FormatPNG:
+		orient = exifOrientation(exif.PNGOrientation(data))
+	case FormatWebP:
+		orient = exifOrientation(exif.WebPOrientation(data))
 	}
 	orient = orient.then(rotation(o.Rotate))
 	if o.Flip {
