@@ -30,10 +30,15 @@ const body = Buffer.concat([
 
 // LOG_LEVEL info: one access-log line per request, as in production.
 const env: NodeJS.ProcessEnv = { PATH: process.env.PATH, HOST: '127.0.0.1', PORT: '0', LOG_LEVEL: 'info' };
-for (const name of ['MALLOC_ARENA_MAX', 'UV_THREADPOOL_SIZE', 'CONCURRENCY', 'QUEUE_DEPTH']) {
+const PASSED = ['MALLOC_ARENA_MAX', 'MALLOC_MMAP_THRESHOLD_', 'MALLOC_TRIM_THRESHOLD_', 'UV_THREADPOOL_SIZE'];
+for (const name of [...PASSED, 'CONCURRENCY', 'QUEUE_DEPTH']) {
   if (process.env[name] !== undefined) env[name] = process.env[name];
 }
+// The start script's glibc malloc defaults (package.json, README "Settings"); an empty value leaves one unset.
 env.MALLOC_ARENA_MAX ??= '2';
+env.MALLOC_MMAP_THRESHOLD_ ??= '33554432';
+env.MALLOC_TRIM_THRESHOLD_ ??= '67108864';
+for (const name of PASSED) if (env[name] === '') delete env[name];
 
 const server = spawn('taskset', ['-c', SERVER_CPU, process.execPath, ENTRY], {
   env,
@@ -162,7 +167,9 @@ console.log(`# service benchmark ${new Date().toISOString()}`);
 console.log(
   `image ${IMAGE} (multipart, default options), service on CPU ${SERVER_CPU}, ${SECONDS} s per rate, SLO p99 ${SLO_MS} ms`,
 );
-console.log(`settings ${JSON.stringify(info.concurrency)}`);
+console.log(
+  `settings ${JSON.stringify(info.concurrency)}, malloc ${JSON.stringify({ mmapThreshold: env.MALLOC_MMAP_THRESHOLD_ ?? null, trimThreshold: env.MALLOC_TRIM_THRESHOLD_ ?? null })}`,
+);
 for (let i = 0; i < 30; i++) await post(); // warm-up
 console.log('');
 console.log(

@@ -29,6 +29,16 @@ describe('Rec.601 luma', () => {
     expect((await toLuma(src, 3)).equals(lumaSync(src, 3))).toBe(true);
   });
 
+  it('gives the same result in place (over the start of the source), RGB and RGBA', async () => {
+    for (const channels of [3, 4] as const) {
+      const n = LUMA_SLICE_PIXELS + 4099;
+      const src = Buffer.from(new ArrayBuffer(n * channels));
+      for (let i = 0; i < src.length; i++) src[i] = (i * 2654435761) >>> 24;
+      const expected = lumaSync(src, channels);
+      expect((await toLuma(src, channels, undefined, true)).equals(expected)).toBe(true);
+    }
+  });
+
   it('stops between slices once aborted', async () => {
     const controller = new AbortController();
     const src = new Uint8Array(LUMA_SLICE_PIXELS * 3 * 3);

@@ -4,23 +4,27 @@
 // ~2x slower than this loop (measured in the README), so the luma is computed here in JS. The loop runs on the
 // event loop, so `toLuma` works in slices and yields between them: no slice blocks other requests for long.
 
-/** Integer Rec.601 in thousandths: DIV[299R + 587G + 114B] = round((299R + 587G + 114B) / 1000), half up. */
-const DIV = new Uint8Array(255 * 1000 + 1);
-for (let t = 0; t < DIV.length; t++) DIV[t] = Math.floor((t + 500) / 1000);
+/**
+ * Y = floor((299R + 587G + 114B + 500) / 1000), i.e. round half up, computed as
+ * `((t + 500.5) * 0.001) | 0`: t + 500 is an integer, so the true quotient's fraction is a multiple of 0.001
+ * and the extra 0.5/1000 keeps it ≥ 0.0005 away from an integer, far more than the float error (~1e-13).
+ * Checked for all 16.7 M colours; ~20% faster than the former 255 kB lookup table, which missed the cache.
+ */
+const Y = (r: number, g: number, b: number): number => ((299 * r + 587 * g + 114 * b + 500.5) * 0.001) | 0;
 
 /** Pixels per slice: ~0.5 ms of work on this machine, so the event loop is never held much longer. */
 export const LUMA_SLICE_PIXELS = 1 << 18;
 
 /**
  * Converts pixels [from, to) of `src` (RGB or RGBA, `channels` 3 or 4) into `out`
- * (grey, or grey+alpha when the source has alpha).
+ * (grey, or grey+alpha when the source has alpha). `out` may be `src` itself (same offset): pixel i is
+ * written at or before byte i·(out channels), which is never after the bytes still to be read (≥ i·channels),
+ * and the word loop reads a pixel group's three words before writing its one.
  */
 export function lumaRange(src: Uint8Array, channels: 3 | 4, out: Uint8Array, from: number, to: number): void {
   if (channels === 4) {
     for (let i = from, j = from * 4, k = from * 2; i < to; i++, j += 4, k += 2) {
-      out[k] = DIV[
-        299 * (src[j] as number) + 587 * (src[j + 1] as number) + 114 * (src[j + 2] as number)
-      ] as number;
+      out[k] = Y(src[j] as number, src[j + 1] as number, src[j + 2] as number);
       out[k + 1] = src[j + 3] as number;
     }
     return;
@@ -29,9 +33,7 @@ export function lumaRange(src: Uint8Array, channels: 3 | 4, out: Uint8Array, fro
   if (from % 4 === 0 && src.byteOffset % 4 === 0 && out.byteOffset % 4 === 0)
     i = rgbWords(src, out, from, to);
   for (let j = i * 3; i < to; i++, j += 3) {
-    out[i] = DIV[
-      299 * (src[j] as number) + 587 * (src[j + 1] as number) + 114 * (src[j + 2] as number)
-    ] as number;
+    out[i] = Y(src[j] as number, src[j + 1] as number, src[j + 2] as number);
   }
 }
 
@@ -47,10 +49,10 @@ function rgbWords(src: Uint8Array, out: Uint8Array, from: number, to: number): n
     const a = words[k] as number;
     const b = words[k + 1] as number;
     const c = words[k + 2] as number;
-    const y0 = DIV[299 * (a & 255) + 587 * ((a >>> 8) & 255) + 114 * ((a >>> 16) & 255)] as number;
-    const y1 = DIV[299 * (a >>> 24) + 587 * (b & 255) + 114 * ((b >>> 8) & 255)] as number;
-    const y2 = DIV[299 * ((b >>> 16) & 255) + 587 * (b >>> 24) + 114 * (c & 255)] as number;
-    const y3 = DIV[299 * ((c >>> 8) & 255) + 587 * ((c >>> 16) & 255) + 114 * (c >>> 24)] as number;
+    const y0 = Y(a & 255, (a >>> 8) & 255, (a >>> 16) & 255);
+    const y1 = Y(a >>> 24, b & 255, (b >>> 8) & 255);
+    const y2 = Y((b >>> 16) & 255, b >>> 24, c & 255);
+    const y3 = Y((c >>> 8) & 255, (c >>> 16) & 255, c >>> 24);
     outWords[q] = y0 | (y1 << 8) | (y2 << 16) | (y3 << 24);
   }
   return end;
@@ -71,11 +73,19 @@ const yieldToLoop = (): Promise<void> => new Promise((resolve) => setImmediate(r
 
 /**
  * The same conversion in slices of LUMA_SLICE_PIXELS, yielding to the event loop between slices and
- * stopping early when `signal` is aborted.
+ * stopping early when `signal` is aborted. With `inPlace` the result is written over the start of `src`
+ * (which must then be a Buffer the caller no longer needs) and returned as a view of it: the pipeline's raw
+ * decode is thrown away anyway, and a fresh multi-MB buffer would cost zero-filling and page faults.
  */
-export async function toLuma(src: Uint8Array, channels: 3 | 4, signal?: AbortSignal): Promise<Buffer> {
+export async function toLuma(
+  src: Uint8Array,
+  channels: 3 | 4,
+  signal?: AbortSignal,
+  inPlace = false,
+): Promise<Buffer> {
   const pixels = src.length / channels;
-  const out = newBuffer(pixels * (channels === 4 ? 2 : 1));
+  const size = pixels * (channels === 4 ? 2 : 1);
+  const out = inPlace ? Buffer.from(src.buffer, src.byteOffset, size) : newBuffer(size);
   for (let from = 0; from < pixels; from += LUMA_SLICE_PIXELS) {
     if (from > 0) {
       await yieldToLoop();

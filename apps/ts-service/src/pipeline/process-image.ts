@@ -132,7 +132,8 @@ export async function processImage(
   let pixels: Buffer = raw.data;
   let channels = raw.info.channels;
   if (options.grayscale && (channels === 3 || channels === 4)) {
-    pixels = await toLuma(raw.data, channels, signal);
+    // In place: the RGB decode is not needed afterwards (saves a zero-filled multi-MB allocation).
+    pixels = await toLuma(raw.data, channels, signal, true);
     channels = channels === 4 ? 2 : 1;
   }
   const transformed = performance.now();
