@@ -68,7 +68,15 @@ export function parseTargets(list: string): TargetSpec[] {
 }
 
 export const GO_BIN = path.join(REPO_DIR, 'go-service', 'bin', 'go-service');
-export const TS_ENTRY = path.join(REPO_DIR, 'apps', 'ts-service', 'dist', 'index.js');
+// The service's real entry (it sizes libuv's pool before the ESM service loads), as `pnpm start:ts` runs it.
+export const TS_ENTRY = path.join(REPO_DIR, 'apps', 'ts-service', 'dist', 'main.cjs');
+
+/** glibc settings the TS service ships with (apps/ts-service start script and Dockerfile; README says why). */
+export const TS_MALLOC_ENV = {
+  MALLOC_ARENA_MAX: '2',
+  MALLOC_MMAP_THRESHOLD_: '33554432',
+  MALLOC_TRIM_THRESHOLD_: '67108864',
+} as const;
 
 /** Builds the services natively: turbo for workspace packages, plain `go build` when go-service has no package.json. */
 export async function buildNative(kinds: TargetKind[], log: (s: string) => void): Promise<void> {
@@ -206,6 +214,7 @@ export async function startNative(spec: TargetSpec, o: StartOptions, image: Buff
     GOMAXPROCS: String(o.concurrency),
     UV_THREADPOOL_SIZE: String(o.concurrency),
     LOG_LEVEL: 'warn',
+    ...(kind === 'ts' ? TS_MALLOC_ENV : {}),
   };
   const cmd = kind === 'go' ? [GO_BIN] : [process.execPath, TS_ENTRY];
   mkdirSync(o.logDir, { recursive: true });
