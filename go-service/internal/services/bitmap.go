@@ -53,24 +53,10 @@ func toGray(img image.Image) *bitmap {
 	}
 	out := newBitmap(w, h, 1)
 	switch m := img.(type) {
-	case *image.RGBA:
-		for y := range h {
-			src := m.Pix[m.PixOffset(r.Min.X, r.Min.Y+y):][:w*4]
-			dst := out.Pix[y*w : y*w+w]
-			for x := range dst {
-				p := src[x*4 : x*4+3 : x*4+3]
-				dst[x] = luma(uint32(p[0]), uint32(p[1]), uint32(p[2]))
-			}
-		}
+	case *image.RGBA: // opaque here, so premultiplied and straight are the same bytes
+		lumaRows(out, m.Pix[m.PixOffset(r.Min.X, r.Min.Y):], m.Stride)
 	case *image.NRGBA:
-		for y := range h {
-			src := m.Pix[m.PixOffset(r.Min.X, r.Min.Y+y):][:w*4]
-			dst := out.Pix[y*w : y*w+w]
-			for x := range dst {
-				p := src[x*4 : x*4+3 : x*4+3]
-				dst[x] = luma(uint32(p[0]), uint32(p[1]), uint32(p[2]))
-			}
-		}
+		lumaRows(out, m.Pix[m.PixOffset(r.Min.X, r.Min.Y):], m.Stride)
 	case *image.Paletted:
 		var lut [256]uint8
 		for i, c := range m.Palette {
@@ -105,6 +91,18 @@ func toGray(img image.Image) *bitmap {
 		}
 	}
 	return out
+}
+
+// lumaRows fills the gray bitmap out from 4-byte RGBA rows starting at pix.
+func lumaRows(out *bitmap, pix []byte, stride int) {
+	for y := range out.H {
+		src := pix[y*stride:][:out.W*4]
+		dst := out.Pix[y*out.Stride : y*out.Stride+out.W]
+		for x := range dst {
+			p := src[x*4 : x*4+3 : x*4+3]
+			dst[x] = luma(uint32(p[0]), uint32(p[1]), uint32(p[2]))
+		}
+	}
 }
 
 // toRGBA converts any decoded image to premultiplied 8-bit RGBA.
