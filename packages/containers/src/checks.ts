@@ -53,13 +53,13 @@ export const RESOURCE_KEYS = [
 ] as const;
 
 /**
- * Base images container-check.sh can stand in for on a machine that cannot pull (and that we use anyway).
- * A FROM outside this list cannot be proved here.
+ * The base images the Dockerfiles may name: the ones the compose stack has been built and run from
+ * (packages/containers/README.md). A new FROM joins this list once the stack is proven with it.
  */
 export const STANDIN_IMAGES = [
   'debian:bookworm-slim',
-  'node:20-bookworm-slim',
-  'node:20-slim',
+  'node:26-bookworm-slim',
+  'node:26-slim',
   'golang:1.26-bookworm',
   'golang:1.26',
   'gcr.io/distroless/static-debian12',

