@@ -1,6 +1,12 @@
 // Configuration of both services: env names, defaults and the one validating parser.
 
-export const DEFAULT_PORTS = { go: 8080, ts: 8081 } as const;
+/**
+ * Every implementation of the contract and its default port. `go` and `go-vips` are one Go code base built twice
+ * (pure-Go codecs; libvips through cgo), `ts` is the TypeScript service on Node.js.
+ */
+export const DEFAULT_PORTS = { go: 8080, ts: 8081, 'go-vips': 8082 } as const;
+export type Implementation = keyof typeof DEFAULT_PORTS;
+export const IMPLEMENTATIONS = Object.keys(DEFAULT_PORTS) as Implementation[];
 
 export const LOG_LEVELS = ['debug', 'info', 'warn', 'error'] as const;
 export type LogLevel = (typeof LOG_LEVELS)[number];
@@ -19,7 +25,12 @@ export interface ServiceConfig {
 
 /** Env name → meaning and default, as the README and OpenAPI document describe them. */
 export const CONFIG_VARIABLES = {
-  PORT: { default: 'go 8080, ts 8081', description: 'TCP port to listen on.' },
+  PORT: {
+    default: Object.entries(DEFAULT_PORTS)
+      .map(([name, port]) => `${name} ${port}`)
+      .join(', '),
+    description: 'TCP port to listen on.',
+  },
   HOST: { default: '0.0.0.0', description: 'Address to listen on.' },
   MAX_UPLOAD_BYTES: { default: '26214400', description: 'Largest accepted request body (413 beyond).' },
   MAX_INPUT_PIXELS: {

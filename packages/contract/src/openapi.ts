@@ -1,6 +1,6 @@
 // The OpenAPI 3.1 document of contract v1, generated from the tables of this package.
 
-import { CONFIG_VARIABLES } from './config.js';
+import { CONFIG_VARIABLES, DEFAULT_PORTS, IMPLEMENTATIONS } from './config.js';
 import { ERRORS, type ErrorCode, PROBLEM_CONTENT_TYPE, problemType } from './errors.js';
 import { MULTIPART_CONTENT_TYPE, RAW_CONTENT_TYPES, REQUEST_ID_PATTERN } from './media.js';
 import { OPTIONS, type OptionKey } from './options.js';
@@ -69,16 +69,16 @@ export function buildOpenApiDocument(): Record<string, Json> {
     info: {
       title: 'Real-time image processing service',
       version: CONTRACT_VERSION,
-      summary: 'Contract v1, implemented by the Go (8080) and TypeScript (8081) services.',
+      summary: `Contract v1, implemented by ${IMPLEMENTATIONS.map((n) => `${n} (${DEFAULT_PORTS[n]})`).join(', ')}.`,
       description:
         'Decode, orient, rotate, mirror, resize, Rec.601 grayscale and encode an image.\n\n' +
         `Processing order: decode → EXIF auto-orient → rotate → flip/flop → resize → grayscale → encode.\n\nConfiguration (environment):\n- ${env}`,
       license: { name: 'MIT', identifier: 'MIT' },
     },
-    servers: [
-      { url: 'http://localhost:8080', description: 'Go service' },
-      { url: 'http://localhost:8081', description: 'TypeScript service' },
-    ],
+    servers: IMPLEMENTATIONS.map((n) => ({
+      url: `http://localhost:${DEFAULT_PORTS[n]}`,
+      description: `${n} service`,
+    })),
     paths: {
       '/process': {
         post: {
@@ -196,7 +196,7 @@ export function buildOpenApiDocument(): Record<string, Json> {
           type: 'object',
           required: ['implementation', 'version', 'runtime', 'libraries', 'limits', 'concurrency'],
           properties: {
-            implementation: { type: 'string', enum: ['go', 'ts'] },
+            implementation: { type: 'string', enum: IMPLEMENTATIONS },
             version: { type: 'string' },
             runtime: { type: 'object', required: ['name', 'version'] },
             libraries: { type: 'object', additionalProperties: { type: 'string' } },
