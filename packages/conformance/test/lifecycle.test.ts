@@ -17,7 +17,7 @@ const post12mp = (url: string) =>
     body: multipart([{ name: 'image', filename: '12mp.jpg', bytes: fixture('photo-12mp.jpg') }]),
   });
 
-describe.skipIf(implementations.length === 0).each(implementations)(
+describe.each(implementations)(
   '%s service, started by the suite',
   (name) => {
     describe('vectors with their own settings', () => {
