@@ -32,7 +32,7 @@ describe('distance', () => {
 });
 
 describe('boundFor', () => {
-  it('picks the bar of DESIGN.md §3', () => {
+  it('picks the contract equivalence bar', () => {
     expect(boundFor('photo-hd.jpg', '')).toMatchObject({ minPsnr: 45, maxMae: 1 });
     expect(boundFor('photo-hd.jpg', 'rotate=90&grayscale=1')).toMatchObject({ minPsnr: 45, maxMae: 1 });
     expect(boundFor('photo-hd.jpg', 'width=800')).toMatchObject({ minPsnr: 30 });

@@ -1,5 +1,6 @@
-// Decodes answers and measures how far two pictures are apart (PSNR, MAE), per DESIGN.md §3.
+// Decodes answers and measures how far two pictures are apart (PSNR, MAE), held to the contract's equivalence bars.
 
+import { type EquivalenceBar, equivalenceBar } from '@rtip/contract';
 import sharp from 'sharp';
 
 export interface Decoded {
@@ -61,29 +62,6 @@ export function distance(a: Decoded, b: Decoded): Distance {
   };
 }
 
-export interface Bound {
-  kind: string;
-  minPsnr: number;
-  maxMae: number;
-}
-
-/**
- * The bar a case must pass (DESIGN.md §3): CMYK input ≥ 25 dB; any resampling ≥ 30 dB; grayscale of an
- * RGB/YCbCr input without resampling ≥ 45 dB and MAE ≤ 1. Two cases are not named there and get 35 dB, the
- * distance of two JPEG encoders (Go's and libjpeg-turbo's) given identical pixels, stricter than resampling's:
- * colour output without resampling, and a single-component input (no grey is computed; measured 38.9 dB
- * between Go's encoder and libjpeg-turbo's on photo-gray.jpg, where the TS answer equals PIL's byte for byte).
- */
-export function boundFor(fixture: string, query: string): Bound {
-  const params = new URLSearchParams(query);
-  if (fixture === 'photo-cmyk.jpg') return { kind: 'cmyk', minPsnr: 25, maxMae: Number.POSITIVE_INFINITY };
-  if (params.has('width') || params.has('height'))
-    return { kind: 'resample', minPsnr: 30, maxMae: Number.POSITIVE_INFINITY };
-  // A single-component input has no grey to compute: only the two JPEG codecs differ, as for colour.
-  if (fixture === 'photo-gray.jpg')
-    return { kind: 'gray input', minPsnr: 35, maxMae: Number.POSITIVE_INFINITY };
-  const gray = !['false', '0'].includes(params.get('grayscale') ?? 'true');
-  return gray
-    ? { kind: 'gray', minPsnr: 45, maxMae: 1 }
-    : { kind: 'colour', minPsnr: 35, maxMae: Number.POSITIVE_INFINITY };
-}
+/** The bar a case must pass: the contract's one table (packages/contract/src/equivalence.ts). */
+export type Bound = EquivalenceBar;
+export const boundFor = equivalenceBar;

@@ -10,7 +10,11 @@ export function multipart(
 ): FormData {
   const form = new FormData();
   for (const p of parts)
-    form.append(p.name, new Blob([p.bytes], { type: p.type ?? 'application/octet-stream' }), p.filename);
+    form.append(
+      p.name,
+      new Blob([new Uint8Array(p.bytes)], { type: p.type ?? 'application/octet-stream' }),
+      p.filename,
+    );
   return form;
 }
 

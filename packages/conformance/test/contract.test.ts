@@ -1,4 +1,4 @@
-// Contract v1 (DESIGN.md §2), black box over HTTP, against every target.
+// Contract v1 (packages/contract), black box over HTTP, against every target.
 
 import {
   ERRORS,

@@ -1,4 +1,4 @@
-// Picture equivalence (DESIGN.md §3): the same request to both services gives the same picture, up to codec noise.
+// Picture equivalence (packages/contract/src/equivalence.ts): the same request to both services gives the same picture, up to codec noise.
 
 import { loadVectors } from '@rtip/contract';
 import { afterAll, describe, expect, inject, it } from 'vitest';
