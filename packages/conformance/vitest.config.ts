@@ -7,7 +7,9 @@ import { defineConfig } from 'vitest/config';
 const SELF_STARTING = ['test/lifecycle.test.ts', 'test/early-answer.test.ts'];
 const external = Boolean(process.env.CONFORMANCE_TARGETS);
 if (external) {
-  console.log(`CONFORMANCE_TARGETS is set: not running ${SELF_STARTING.join(', ')} (they start services of their own)`);
+  console.log(
+    `CONFORMANCE_TARGETS is set: not running ${SELF_STARTING.join(', ')} (they start services of their own)`,
+  );
 }
 
 export default defineConfig({
