@@ -3,6 +3,7 @@
 import os from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
+import { IMPLEMENTATIONS } from '@rtip/contract';
 import { BENCH_DIR, IMAGE_NAMES, OP_NAMES, type PhasePreset, SCENARIOS } from './scenario.js';
 import { parseTargets, type TargetSpec } from './targets.js';
 
@@ -30,10 +31,10 @@ export interface Options {
 export const USAGE = `pnpm bench:compare [options]
 
   --mode docker|native     docker: compose services + k6 from the compose "bench" profile (default when a
-                           Docker engine answers); native: build and start both services as pinned processes
+                           Docker engine answers); native: build and start the services as pinned processes
   --driver k6|vegeta       default: k6 when a k6 binary is on PATH (or in docker mode), else vegeta
-  --targets LIST           comma-separated: go, ts, or name=http://host:port for an external implementation
-                           (default go,ts)
+  --targets LIST           comma-separated: ${IMPLEMENTATIONS.join(', ')}, or name=http://host:port for an
+                           external implementation (default: ${IMPLEMENTATIONS.join(',')})
   --image small|hd|12mp    benchmark image (default hd: 1920×1080 JPEG)
   --op OP                  ${OP_NAMES.join(' | ')} (default grayscale)
   --duration SECONDS       length of each measured fixed-rate/overload phase (default 15, quick 2)
@@ -41,7 +42,7 @@ export const USAGE = `pnpm bench:compare [options]
   --cpus SERVER[/LOAD]     taskset CPU lists, e.g. 1/0 (default) or 2-3/0-1; CONCURRENCY = number of server CPUs
   --out DIR                report folder (default bench/results/<timestamp>)
   --slo-p99-ms MS          p99 latency objective of the capacity search (default ${SCENARIOS.sloP99Ms})
-  --quick                  complete but short run (CI): ≤ 90 s in all
+  --quick                  complete but short run (CI): about 20 s per target plus the builds
   --no-build               use the services as already built
   -h, --help`;
 
@@ -120,7 +121,7 @@ export function parseOptions(argv: string[], cores = os.cpus().length, now = new
       if (c >= cores) throw new Error(`--cpus: CPU ${c} does not exist (this machine has ${cores})`);
     }
   }
-  const targets = parseTargets(values.targets ?? 'go,ts');
+  const targets = parseTargets(values.targets ?? IMPLEMENTATIONS.join(','));
   if (targets.length === 0) throw new Error('--targets: none given');
   if (new Set(targets.map((t) => t.name)).size !== targets.length)
     throw new Error('--targets: names must differ');
@@ -137,7 +138,10 @@ export function parseOptions(argv: string[], cores = os.cpus().length, now = new
     trials: positive('trials', values.trials, preset.trials, true),
     serverCpus,
     loadCpus,
-    out: path.resolve(values.out ?? path.join(BENCH_DIR, 'results', stamp(now))),
+    // pnpm runs the script in bench/; a relative --out means where the user typed the command (INIT_CWD).
+    out: values.out
+      ? path.resolve(process.env.INIT_CWD ?? process.cwd(), values.out)
+      : path.join(BENCH_DIR, 'results', stamp(now)),
     sloP99Ms: positive('slo-p99-ms', values['slo-p99-ms'], SCENARIOS.sloP99Ms, false),
     noBuild: values['no-build'] ?? false,
     help: values.help ?? false,

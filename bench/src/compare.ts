@@ -8,6 +8,7 @@ import { Progress } from './progress.js';
 import { renderHtml } from './report/html.js';
 import { renderMarkdown } from './report/markdown.js';
 import { headlineTable } from './report/table.js';
+import { verdictLines } from './report/verdict.js';
 import type { Results } from './results.js';
 import { PreflightError, runBenchmark } from './run.js';
 
@@ -25,6 +26,15 @@ export function writeReports(r: Results, out: string): string[] {
   ] as const;
   for (const [name, text] of files) writeFileSync(path.join(out, name), text);
   return files.map(([n]) => path.join(out, n));
+}
+
+/** The headline table and the verdict, on stdout (the only output when CI is set). */
+function printSummary(r: Results): void {
+  const h = headlineTable(r);
+  console.log(`\n${h.header.join(' | ')}`);
+  for (const row of h.rows) console.log([row.label, ...row.cells, ...row.ratios].join(' | '));
+  console.log('\nVerdict:');
+  for (const l of verdictLines(r)) console.log(`- ${l.head}: ${l.text}`);
 }
 
 export async function main(argv: string[]): Promise<number> {
@@ -47,10 +57,7 @@ export async function main(argv: string[]): Promise<number> {
     const results = await runBenchmark(opts, progress, `pnpm bench:compare ${argv.join(' ')}`.trim());
     const files = writeReports(results, opts.out);
     progress.end();
-    const h = headlineTable(results);
-    console.log(`\n${h.header.join(' | ')}`);
-    for (const row of h.rows)
-      console.log(`${row.label} | ${row.cells.join(' | ')}${row.ratio ? ` | ${row.ratio}` : ''}`);
+    printSummary(results);
     console.log(
       `\nbench:compare finished in ${((Date.now() - t0) / 1000).toFixed(0)} s; reports:\n  ${files.join('\n  ')}`,
     );

@@ -1,6 +1,8 @@
 // Pre-flight: every target must answer the benchmark request correctly, and the answers must be the same
-// picture (PSNR bar of DESIGN.md §3), before any timing starts.
+// picture, before any timing starts, held to the contract's equivalence bars (the conformance suite's too).
 
+import path from 'node:path';
+import { equivalenceBar } from '@rtip/contract';
 import sharp from 'sharp';
 import type { Scenario } from './scenario.js';
 
@@ -27,8 +29,11 @@ export interface PreflightTarget {
 
 export interface Preflight {
   reference: string;
-  /** PSNR bar: 45 dB without resampling, 30 dB with. */
+  /** Which bar of the equivalence table applies (e.g. "gray": grayscale without resampling). */
+  barKind: string;
   minPsnrDb: number;
+  /** Mean absolute error bar in 8-bit levels (Infinity: none, written as null). */
+  maxMae: number;
   targets: PreflightTarget[];
   pass: boolean;
 }
@@ -60,7 +65,8 @@ export async function checkAnswers(
   s: Scenario,
   answers: Array<{ name: string; answer: Answer }>,
 ): Promise<Preflight> {
-  const minPsnrDb = s.resize ? 30 : 45;
+  const bar = equivalenceBar(path.basename(s.imagePath), s.query);
+  const minPsnrDb = bar.minPsnr;
   const targets: PreflightTarget[] = [];
   let ref: { name: string; pixels: Buffer; width: number; height: number } | undefined;
   for (const { name, answer } of answers) {
@@ -112,13 +118,18 @@ export async function checkAnswers(
           `PSNR ${q.psnrDb.toFixed(1)} dB against ${ref.name}, want ≥ ${minPsnrDb} dB (not equivalent)`,
         );
       }
+      if (!(q.mae <= bar.maxMae)) {
+        t.problems.push(`MAE ${q.mae.toFixed(2)} against ${ref.name}, want ≤ ${bar.maxMae} (not equivalent)`);
+      }
     } else {
       t.problems.push(`size differs from ${ref.name}: cannot compare pictures`);
     }
   }
   return {
     reference: answers[0]?.name ?? '',
+    barKind: bar.kind,
     minPsnrDb,
+    maxMae: bar.maxMae,
     targets,
     pass: targets.every((t) => t.problems.length === 0),
   };

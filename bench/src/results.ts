@@ -5,7 +5,8 @@ import type { Preflight } from './preflight.js';
 import type { CapacityStep, PhaseStats, Spread } from './stats.js';
 
 export const RESULTS_SCHEMA = 'rtip-bench/results';
-export const RESULTS_VERSION = 1;
+/** 2: markers are phase bands (start, end, kind); method says CI, server CPUs; pre-flight has its MAE bar. */
+export const RESULTS_VERSION = 2;
 
 export interface Environment {
   cpuModel: string;
@@ -89,10 +90,23 @@ export interface SeriesPoint {
   pssMiB: number;
 }
 
+/** What a stretch of a session was doing: the bands of the over-time charts. */
+export type BandKind = 'warm-up' | 'capacity' | 'fixed' | 'overload' | 'recovery';
+
+export interface Marker {
+  /** seconds since the session started */
+  t: number;
+  end: number;
+  kind: BandKind;
+  /** e.g. "fixed-80% 26/s" */
+  label: string;
+}
+
+/** One life of a server process: sampled CPU/memory and what it was doing when. */
 export interface Session {
   label: string;
   points: SeriesPoint[];
-  markers: Array<{ t: number; label: string }>;
+  markers: Marker[];
 }
 
 export interface TargetResult {
@@ -103,7 +117,15 @@ export interface TargetResult {
   /** Environment variables the harness set for the server. */
   env: Record<string, string>;
   startup: { healthzMs: Spread; firstProcessMs: Spread };
-  warmup: { closedLoop: true; requests: number; medianMs: number; note: string };
+  warmup: {
+    closedLoop: true;
+    requests: number;
+    inFlight: number;
+    medianMs: number;
+    /** Closed-loop answers per second: where the capacity search aims. */
+    reqPerS: number;
+    note: string;
+  };
   capacity: {
     reqPerS: number;
     firstFailure: number;
@@ -130,7 +152,11 @@ export interface Results {
     op: { name: string; query: string; describe: string };
     expected: { width: number; height: number; contentType: string; channels: number };
     sloP99Ms: number;
+    /** CPUs each server had (CONCURRENCY). */
+    serverCpus: number;
     quick: boolean;
+    /** The CI env var was set. */
+    ci: boolean;
     trials: number;
     phaseS: number;
     preset: Record<string, unknown>;

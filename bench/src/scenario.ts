@@ -11,12 +11,19 @@ export const REPO_DIR = path.resolve(BENCH_DIR, '..');
 
 export interface PhasePreset {
   warmupS: number;
+  /**
+   * The capacity search starts at this fraction of the warm-up's estimate (CONCURRENCY ÷ closed-loop service
+   * time): lower is safer against a bad estimate, higher needs fewer steps.
+   */
+  startFraction: number;
   stepS: number;
   phaseS: number;
   trials: number;
   bisectSteps: number;
   fixedFractions: number[];
   overloadFactor: number;
+  /** Recovery load, as a fraction of the target's own capacity, straight after the overload. */
+  recoveryFraction: number;
   recoveryS: number;
   settleS: number;
   /** Re-run a failing capacity step once; it fails only if it fails twice. */

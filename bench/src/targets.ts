@@ -1,16 +1,13 @@
-// The services under test: built and started natively (pinned with taskset), through docker compose, or an
-// external URL. Each start measures the time to the first 200 of /healthz and of POST /process.
+// The implementations under test, from the contract's one table (IMPLEMENTATIONS, DEFAULT_PORTS), and how each
+// is built, started natively and found in docker-compose.yml; plus external targets given as name=URL.
 
-import { spawn } from 'node:child_process';
-import { closeSync, existsSync, mkdirSync, openSync } from 'node:fs';
-import { createServer } from 'node:net';
+import { existsSync } from 'node:fs';
 import path from 'node:path';
-import { DEFAULT_PORTS } from '@rtip/contract';
+import { IMPLEMENTATIONS, type Implementation } from '@rtip/contract';
 import { $ } from 'zx';
-import { onCleanup, track, untrack } from './cleanup.js';
-import { multipartBody, processUrl, REPO_DIR, type Scenario } from './scenario.js';
+import { REPO_DIR } from './scenario.js';
 
-export type TargetKind = 'go' | 'ts' | 'external';
+export type TargetKind = Implementation | 'external';
 
 export interface TargetSpec {
   name: string;
@@ -19,36 +16,57 @@ export interface TargetSpec {
   url?: string;
 }
 
-export interface Startup {
-  /** ms from spawn to the first 200 of GET /healthz */
-  healthzMs: number;
-  /** ms from spawn to the first 200 of POST /process with the benchmark request */
-  firstProcessMs: number;
-}
-
-export interface Running {
-  spec: TargetSpec;
-  /** URL from this machine (pre-flight, probes). */
-  url: string;
-  /** URL as the load generator reaches it (differs inside compose's network). */
-  loadUrl: string;
-  /** Root of the server's process tree, for /proc sampling; undefined for external targets. */
-  pid: number | undefined;
-  startup: Startup | undefined;
-  /** Environment the harness set for the server. */
+export interface Recipe {
+  /** The file the build must produce (the binary, or the TS service's entry). */
+  artifact: string;
+  /** Native command line (before taskset). */
+  command: string[];
+  /** Extra env the implementation ships with (its start script and Dockerfile set the same). */
   env: Record<string, string>;
-  stop(): Promise<void>;
+  /** Workspace package whose `build` script produces the artifact. */
+  buildPackage: string;
+  /** Service name in docker-compose.yml. */
+  composeService: string;
 }
 
-export interface StartOptions {
-  scenario: Scenario;
-  /** CPU list for the server (taskset -c). */
-  cpus: string;
-  /** Number of server CPUs: CONCURRENCY for both services. */
-  concurrency: number;
-  logDir: string;
-  timeoutMs?: number;
-}
+export const GO_BIN = path.join(REPO_DIR, 'go-service', 'bin', 'go-service');
+export const GO_VIPS_BIN = path.join(REPO_DIR, 'go-service', 'bin', 'go-service-vips');
+// The service's real entry (it sizes libuv's pool before the ESM service loads), as `pnpm start:ts` runs it.
+export const TS_ENTRY = path.join(REPO_DIR, 'apps', 'ts-service', 'dist', 'main.cjs');
+
+/** glibc settings the TS service ships with (apps/ts-service start script and Dockerfile; its README says why). */
+export const TS_MALLOC_ENV = {
+  MALLOC_ARENA_MAX: '2',
+  MALLOC_MMAP_THRESHOLD_: '33554432',
+  MALLOC_TRIM_THRESHOLD_: '67108864',
+} as const;
+
+/** A Record over the contract's type: a new implementation in the contract fails typecheck here until described. */
+export const RECIPES: Record<Implementation, Recipe> = {
+  go: {
+    artifact: GO_BIN,
+    command: [GO_BIN],
+    env: {},
+    buildPackage: '@rtip/go-service',
+    composeService: 'go-service',
+  },
+  ts: {
+    artifact: TS_ENTRY,
+    command: [process.execPath, TS_ENTRY],
+    env: TS_MALLOC_ENV,
+    buildPackage: '@rtip/ts-service',
+    composeService: 'ts-service',
+  },
+  'go-vips': {
+    artifact: GO_VIPS_BIN,
+    command: [GO_VIPS_BIN],
+    env: {},
+    buildPackage: '@rtip/go-service',
+    composeService: 'go-vips',
+  },
+};
+
+const isImplementation = (s: string): s is Implementation => (IMPLEMENTATIONS as string[]).includes(s);
 
 export function parseTargets(list: string): TargetSpec[] {
   return list
@@ -62,252 +80,47 @@ export function parseTargets(list: string): TargetSpec[] {
         if (!/^https?:\/\//.test(url)) throw new Error(`--targets: "${t}" needs name=http(s)://host:port`);
         return { name: t.slice(0, eq), kind: 'external' as const, url };
       }
-      if (t !== 'go' && t !== 'ts') throw new Error(`--targets: unknown target "${t}" (go, ts or name=url)`);
+      if (!isImplementation(t)) {
+        throw new Error(`--targets: unknown target "${t}" (${IMPLEMENTATIONS.join(', ')} or name=url)`);
+      }
       return { name: t, kind: t };
     });
 }
 
-export const GO_BIN = path.join(REPO_DIR, 'go-service', 'bin', 'go-service');
-// The service's real entry (it sizes libuv's pool before the ESM service loads), as `pnpm start:ts` runs it.
-export const TS_ENTRY = path.join(REPO_DIR, 'apps', 'ts-service', 'dist', 'main.cjs');
+/** A target as --targets spells it. */
+export const specText = (t: TargetSpec): string => (t.kind === 'external' ? `${t.name}=${t.url}` : t.name);
 
-/** glibc settings the TS service ships with (apps/ts-service start script and Dockerfile; README says why). */
-export const TS_MALLOC_ENV = {
-  MALLOC_ARENA_MAX: '2',
-  MALLOC_MMAP_THRESHOLD_: '33554432',
-  MALLOC_TRIM_THRESHOLD_: '67108864',
-} as const;
+/** The implementations among the targets (externals are neither built nor started). */
+export const implementationsOf = (targets: readonly TargetSpec[]): Implementation[] => [
+  ...new Set(targets.map((t) => t.kind).filter((k): k is Implementation => k !== 'external')),
+];
 
-/** Builds the services natively: turbo for workspace packages, plain `go build` when go-service has no package.json. */
-export async function buildNative(kinds: TargetKind[], log: (s: string) => void): Promise<void> {
-  const filters: string[] = [];
-  if (kinds.includes('ts')) filters.push('--filter=@rtip/ts-service');
-  const goHasPkg = existsSync(path.join(REPO_DIR, 'go-service', 'package.json'));
-  if (kinds.includes('go') && goHasPkg) filters.push('--filter=@rtip/go-service');
-  if (filters.length) {
-    log(`building ${filters.join(' ')} (turbo)`);
-    await $({
-      cwd: REPO_DIR,
-      quiet: true,
-      env: { ...process.env, TURBO_TELEMETRY_DISABLED: '1' },
-    })`pnpm turbo run build ${filters}`;
-  }
-  if (kinds.includes('go') && !goHasPkg) {
-    log('building go-service (go build)');
-    await $({
-      cwd: path.join(REPO_DIR, 'go-service'),
-      quiet: true,
-    })`go build -o bin/go-service ./cmd/go-service`;
-  }
-  for (const [k, f] of [
-    ['go', GO_BIN],
-    ['ts', TS_ENTRY],
-  ] as const) {
-    if (kinds.includes(k) && !existsSync(f)) throw new Error(`build of ${k} produced no ${f}`);
-  }
+/** Builds what the implementations need (turbo, cached; quiet unless it fails). */
+export async function buildNative(kinds: Implementation[], log: (s: string) => void): Promise<void> {
+  const packages = [...new Set(kinds.map((k) => RECIPES[k].buildPackage))];
+  if (packages.length === 0) return;
+  log(`building ${packages.join(' ')} (turbo)`);
+  await $({ cwd: REPO_DIR, quiet: true })`bash scripts/build.sh ${packages}`;
 }
 
-export async function portFree(port: number): Promise<boolean> {
-  return new Promise((resolve) => {
-    const s = createServer();
-    s.once('error', () => resolve(false));
-    s.listen(port, '127.0.0.1', () => s.close(() => resolve(true)));
-  });
-}
-
-export async function freePort(preferred: number): Promise<number> {
-  if (await portFree(preferred)) return preferred;
-  return new Promise((resolve, reject) => {
-    const s = createServer();
-    s.once('error', reject);
-    s.listen(0, '127.0.0.1', () => {
-      const a = s.address();
-      s.close(() => resolve(typeof a === 'object' && a ? a.port : 0));
-    });
-  });
-}
-
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-
-/** One benchmark request; returns the answer (status, headers, body). */
-export interface ProcessAnswer {
-  status: number;
-  headers: globalThis.Headers;
-  body: Buffer;
-}
-
-export async function processOnce(
-  url: string,
-  s: Scenario,
-  image: Buffer,
-  timeoutMs = 10_000,
-): Promise<ProcessAnswer> {
-  const mp = multipartBody(image, path.basename(s.imagePath));
-  const res = await fetch(processUrl(url, s), {
-    method: 'POST',
-    headers: { 'content-type': mp.contentType },
-    body: mp.body,
-    signal: AbortSignal.timeout(timeoutMs),
-  });
-  return { status: res.status, headers: res.headers, body: Buffer.from(await res.arrayBuffer()) };
-}
-
-/** Polls until the service answers /healthz and then the benchmark request with 200. */
-export async function waitReady(
-  url: string,
-  s: Scenario,
-  image: Buffer,
-  t0: number,
-  timeoutMs: number,
-  alive: () => boolean,
-): Promise<Startup> {
-  let healthzMs = Number.NaN;
-  let last = '';
-  while (Date.now() - t0 < timeoutMs) {
-    if (!alive()) throw new Error(`service at ${url} exited during start-up`);
-    try {
-      if (Number.isNaN(healthzMs)) {
-        const r = await fetch(`${url}/healthz`, { signal: AbortSignal.timeout(1000) });
-        if (r.status === 200) healthzMs = Date.now() - t0;
-        else last = `healthz ${r.status}`;
-      }
-      if (!Number.isNaN(healthzMs)) {
-        const r = await processOnce(url, s, image, 5000);
-        if (r.status === 200) return { healthzMs, firstProcessMs: Date.now() - t0 };
-        last = `POST /process ${r.status}`;
-      }
-    } catch (e) {
-      last = (e as Error).message;
-    }
-    await sleep(5);
-  }
-  throw new Error(`service at ${url} not ready after ${timeoutMs} ms (${last})`);
-}
-
-async function stopPid(pid: number, child: { exitCode: number | null; signalCode: string | null }) {
-  const exited = () => child.exitCode !== null || child.signalCode !== null;
-  try {
-    process.kill(pid, 'SIGTERM');
-  } catch {
-    return;
-  }
-  for (let i = 0; i < 100 && !exited(); i++) await sleep(50);
-  if (!exited()) {
-    try {
-      process.kill(pid, 'SIGKILL');
-    } catch {
-      // gone
-    }
-  }
-  untrack(pid);
-}
-
-/** Starts go or ts as a child process pinned to `cpus`, on 8080/8081 when free. */
-export async function startNative(spec: TargetSpec, o: StartOptions, image: Buffer): Promise<Running> {
-  const kind = spec.kind as 'go' | 'ts';
-  const port = await freePort(DEFAULT_PORTS[kind]);
-  const env: Record<string, string> = {
-    PORT: String(port),
-    HOST: '127.0.0.1',
-    CONCURRENCY: String(o.concurrency),
-    // The threads that run image work, in step with CONCURRENCY, as docker-compose.yml sets them.
-    GOMAXPROCS: String(o.concurrency),
-    UV_THREADPOOL_SIZE: String(o.concurrency),
-    LOG_LEVEL: 'warn',
-    ...(kind === 'ts' ? TS_MALLOC_ENV : {}),
-  };
-  const cmd = kind === 'go' ? [GO_BIN] : [process.execPath, TS_ENTRY];
-  mkdirSync(o.logDir, { recursive: true });
-  const logFd = openSync(path.join(o.logDir, `${spec.name}.log`), 'a');
-  const t0 = Date.now();
-  const child = spawn('taskset', ['-c', o.cpus, ...cmd], {
-    cwd: REPO_DIR,
-    env: { ...process.env, ...env },
-    stdio: ['ignore', logFd, logFd],
-  });
-  closeSync(logFd);
-  const pid = child.pid;
-  if (pid === undefined) throw new Error(`cannot start ${spec.name}`);
-  track(pid, spec.name);
-  const url = `http://127.0.0.1:${port}`;
-  const stop = () => stopPid(pid, child);
-  try {
-    const startup = await waitReady(
-      url,
-      o.scenario,
-      image,
-      t0,
-      o.timeoutMs ?? 60_000,
-      () => child.exitCode === null,
-    );
-    return { spec, url, loadUrl: url, pid, startup, env, stop };
-  } catch (e) {
-    await stop();
-    throw new Error(
-      `${spec.name}: ${(e as Error).message} (log: ${path.join(o.logDir, `${spec.name}.log`)})`,
-    );
-  }
-}
-
-export async function startExternal(spec: TargetSpec, o: StartOptions, image: Buffer): Promise<Running> {
-  const url = (spec.url ?? '').replace(/\/$/, '');
-  await waitReady(url, o.scenario, image, Date.now(), o.timeoutMs ?? 10_000, () => true);
-  return { spec, url, loadUrl: url, pid: undefined, startup: undefined, env: {}, stop: async () => {} };
-}
-
-/** docker mode: the compose services `go-service` (8080) and `ts-service` (8081) of the repo's compose file. */
-export const COMPOSE_SERVICES = { go: 'go-service', ts: 'ts-service' } as const;
-
-export async function dockerEngineAnswers(): Promise<boolean> {
-  const r = await $({ quiet: true, nothrow: true, timeout: '5s' })`docker info --format {{.ServerVersion}}`;
-  return r.exitCode === 0 && r.stdout.trim() !== '';
-}
-
-/** The knobs docker-compose.yml reads, set like native mode's pinning so both modes compare alike. */
-export function composeEnv(
-  o: Pick<StartOptions, 'cpus' | 'concurrency'>,
-  loadCpus?: string,
-): Record<string, string> {
-  return {
-    SERVICE_CPUSET: o.cpus,
-    SERVICE_CPUS: String(o.concurrency),
-    CONCURRENCY: String(o.concurrency),
-    ...(loadCpus ? { LOADGEN_CPUSET: loadCpus } : {}),
-  };
-}
-
-export async function startCompose(
-  spec: TargetSpec,
-  o: StartOptions,
-  image: Buffer,
-  composeFile: string,
-): Promise<Running> {
-  const kind = spec.kind as 'go' | 'ts';
-  const svc = COMPOSE_SERVICES[kind];
-  const dc = ['docker', 'compose', '-f', composeFile];
-  const env = composeEnv(o);
-  const $dc = $({ quiet: true, env: { ...process.env, ...env } });
-  const t0 = Date.now();
-  await $dc`${dc} up -d --force-recreate --no-deps ${svc}`;
-  const stop = async () => {
-    await $({ quiet: true, nothrow: true, env: { ...process.env, ...env } })`${dc} stop ${svc}`;
-  };
-  onCleanup(stop);
-  const url = `http://127.0.0.1:${DEFAULT_PORTS[kind]}`;
-  const startup = await waitReady(url, o.scenario, image, t0, o.timeoutMs ?? 120_000, () => true);
-  const id = (await $({ quiet: true })`${dc} ps -q ${svc}`).stdout.trim();
-  const pidTxt = (
-    await $({ quiet: true, nothrow: true })`docker inspect --format {{.State.Pid}} ${id}`
-  ).stdout.trim();
-  const pid = Number(pidTxt) > 0 ? Number(pidTxt) : undefined;
-  return { spec, url, loadUrl: `http://${svc}:${DEFAULT_PORTS[kind]}`, pid, startup, env, stop };
-}
-
-export async function fetchInfo(url: string): Promise<Record<string, unknown>> {
-  try {
-    const r = await fetch(`${url}/info`, { signal: AbortSignal.timeout(3000) });
-    return r.ok ? ((await r.json()) as Record<string, unknown>) : { error: `GET /info: ${r.status}` };
-  } catch (e) {
-    return { error: `GET /info: ${(e as Error).message}` };
-  }
+/**
+ * Every implementation's artifact must exist before anything starts; a missing one names the file, the build
+ * that should make it and how to leave that target out.
+ */
+export function checkArtifacts(
+  targets: readonly TargetSpec[],
+  exists: (file: string) => boolean = existsSync,
+): void {
+  const kinds = implementationsOf(targets);
+  const missing = kinds.filter((k) => !exists(RECIPES[k].artifact));
+  if (missing.length === 0) return;
+  const others = targets.filter((t) => !missing.includes(t.kind as Implementation)).map(specText);
+  const lines = missing.map(
+    (k) =>
+      `  ${k}: ${path.relative(REPO_DIR, RECIPES[k].artifact)} does not exist (made by \`pnpm --filter ${RECIPES[k].buildPackage} build\`)`,
+  );
+  const hint = others.length
+    ? `build it, or leave ${missing.join(', ')} out: --targets ${others.join(',')}`
+    : 'build it first';
+  throw new Error(`cannot start ${missing.join(', ')}:\n${lines.join('\n')}\n${hint}`);
 }

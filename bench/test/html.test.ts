@@ -1,9 +1,11 @@
-// Renders report.html in Debian's headless Chromium and checks that the charts really draw.
+// Renders report.html in Debian's headless Chromium and checks what a reader sees: the verdict first, charts that
+// really draw, the SLO line on the latency chart and the phase bands on the over-time charts.
 import { existsSync, mkdirSync } from 'node:fs';
 import path from 'node:path';
-import { chromium } from 'playwright-core';
+import { chromium, type Page } from 'playwright-core';
 import { describe, expect, it } from 'vitest';
 import { writeReports } from '../src/compare.js';
+import { verdictLines } from '../src/report/verdict.js';
 import { BENCH_DIR } from '../src/scenario.js';
 import { loadFixture } from './fixture.js';
 
@@ -18,48 +20,95 @@ const ARGS = [
   '--no-first-run',
 ];
 
+/** Every chart: its size, how many series paths have length, its points, bands and reference lines as drawn. */
+function drawnCharts(page: Page) {
+  return page.$$eval('svg.chart', (svgs) =>
+    svgs.map((s) => {
+      const length = (e: unknown) => (e as { getTotalLength(): number }).getTotalLength();
+      const paths = [...s.querySelectorAll('path.series')];
+      const bands = [...s.querySelectorAll('rect.band')].map((b) => ({
+        kind: b.getAttribute('data-kind'),
+        width: b.getBoundingClientRect().width,
+      }));
+      const refs = [...s.querySelectorAll('line.ref')].map((l) => ({
+        ref: l.getAttribute('data-ref') ?? '',
+        ...l.getBoundingClientRect().toJSON(),
+      }));
+      const frame = s.querySelector('rect.frame')?.getBoundingClientRect().toJSON();
+      return {
+        id: s.id,
+        width: s.getBoundingClientRect().width,
+        paths: paths.length,
+        drawn: paths.filter((p) => length(p) > 0).length,
+        points: s.querySelectorAll('circle.point').length,
+        bands,
+        refs,
+        frame,
+      };
+    }),
+  );
+}
+
 describe('report.html in headless Chromium', () => {
   it.skipIf(!existsSync(CHROMIUM) && !process.env.CI)(
-    'renders four charts with lines and points, and a screenshot',
+    'shows the verdict first, draws every chart, the SLO line and the phase bands, fetches nothing',
     async () => {
       const out = path.join(BENCH_DIR, 'results', 'test-report');
       mkdirSync(out, { recursive: true });
-      writeReports(loadFixture(), out);
+      const r = loadFixture();
+      const names = r.targets.map((t) => t.name);
+      writeReports(r, out);
       const browser = await chromium.launch({ executablePath: CHROMIUM, args: ARGS });
       try {
         const page = await browser.newPage({ viewport: { width: 1440, height: 1000 } });
         const requests: string[] = [];
-        page.on('request', (r) => {
-          if (!r.url().startsWith('file:')) requests.push(r.url());
+        page.on('request', (q) => {
+          if (!q.url().startsWith('file:')) requests.push(q.url());
         });
         await page.goto(`file://${path.join(out, 'report.html')}`);
-        const charts = await page.$$eval('svg.chart', (svgs) =>
-          svgs.map((s) => {
-            const paths = [...s.querySelectorAll('path.series')];
-            const box = s.getBoundingClientRect();
-            return {
-              id: s.id,
-              width: box.width,
-              paths: paths.length,
-              drawn: paths.filter((p) => (p as unknown as { getTotalLength(): number }).getTotalLength() > 0)
-                .length,
-              points: s.querySelectorAll('circle.point').length,
-            };
-          }),
-        );
+
+        // The verdict: visible at the top of the page, one item per verdict line, above every other section.
+        const verdict = page.locator('section#verdict');
+        expect(await verdict.isVisible()).toBe(true);
+        const items = await verdict.locator('ul.verdict > li').allInnerTexts();
+        expect(items).toEqual(verdictLines(r).map((l) => `${l.head}: ${l.text}`));
+        const top = async (sel: string) => (await page.locator(sel).boundingBox())?.y ?? Number.NaN;
+        expect(await top('section#verdict')).toBeLessThan(await top('section#run'));
+        expect(await top('section#verdict')).toBeLessThan(1000); // on the first screen
+
+        const charts = await drawnCharts(page);
         expect(charts.map((c) => c.id)).toEqual([
           'latency-vs-load',
           'throughput-vs-load',
-          'cpu-over-time',
-          'rss-over-time',
+          ...names.flatMap((n) => [`cpu-over-time-${n}`, `memory-over-time-${n}`]),
         ]);
         for (const c of charts) {
           expect(c.width, c.id).toBeGreaterThan(300);
-          expect(c.paths, c.id).toBeGreaterThanOrEqual(2);
+          expect(c.paths, c.id).toBeGreaterThanOrEqual(1);
           expect(c.drawn, c.id).toBe(c.paths);
         }
         expect(charts[0]?.points).toBeGreaterThan(6);
-        expect(await page.locator('table').count()).toBeGreaterThan(3);
+
+        // The SLO: a horizontal line across the latency chart's plot, inside its frame.
+        const slo = charts[0]?.refs.find((x) => x.ref.startsWith('SLO'));
+        const frame = charts[0]?.frame;
+        expect(slo, 'SLO line').toBeDefined();
+        expect(slo?.width).toBeGreaterThan(0.9 * (frame?.width ?? 0));
+        expect(slo?.height).toBeLessThan(3);
+        expect(slo?.y).toBeGreaterThan(frame?.y ?? 0);
+        expect(slo?.y).toBeLessThan((frame?.y ?? 0) + (frame?.height ?? 0));
+
+        // Phase bands on every over-time chart: every kind present and drawn with a width, and a restart line.
+        for (const c of charts.slice(2)) {
+          const kinds = new Set(c.bands.filter((b) => b.width > 0).map((b) => b.kind));
+          expect([...kinds].sort(), c.id).toEqual(['capacity', 'fixed', 'overload', 'recovery', 'warm-up']);
+          expect(
+            c.refs.some((x) => x.ref.startsWith('restart')),
+            c.id,
+          ).toBe(true);
+        }
+
+        expect(await page.locator('table').count()).toBeGreaterThan(3 + 2 * names.length);
         expect(requests).toEqual([]); // self-contained: nothing fetched from anywhere
         await page.screenshot({ path: path.join(out, 'report.png'), fullPage: true });
         expect(existsSync(path.join(out, 'report.png'))).toBe(true);

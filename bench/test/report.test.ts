@@ -3,59 +3,114 @@ import os from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { toJson, writeReports } from '../src/compare.js';
+import { timeline } from '../src/report/charts.js';
+import { columnTitle, comparisons } from '../src/report/comparisons.js';
+import { reportDocument } from '../src/report/document.js';
 import { renderHtml } from '../src/report/html.js';
 import { renderMarkdown } from '../src/report/markdown.js';
-import { lineChart, logTicks, niceTicks } from '../src/report/svg.js';
+import { esc, lineChart, logTicks, niceTicks } from '../src/report/svg.js';
 import { fmtSpread, headlineTable, phaseTables } from '../src/report/table.js';
 import { RESULTS_SCHEMA, RESULTS_VERSION } from '../src/results.js';
 import { loadFixture } from './fixture.js';
 
-describe('report writers (from a fixture results.json)', () => {
+describe('report writers (from a real run’s results.json)', () => {
   const r = loadFixture();
+  const names = r.targets.map((t) => t.name);
 
-  it('the fixture has the versioned schema', () => {
+  it('the fixture has the versioned schema and at least two targets', () => {
     expect(r.schema).toBe(RESULTS_SCHEMA);
     expect(r.schemaVersion).toBe(RESULTS_VERSION);
+    expect(names.length).toBeGreaterThanOrEqual(2);
   });
 
-  it('headline table: one column per target and the go/ts ratio', () => {
+  it('headline table: one column per target, then one per comparison naming the better target', () => {
     const h = headlineTable(r);
-    expect(h.header).toEqual(['figure', 'go', 'ts', 'go/ts']);
+    expect(h.header).toEqual(['figure', ...names, ...comparisons(names).map(columnTitle)]);
     const cap = h.rows.find((x) => x.label.startsWith('capacity'));
-    const go = r.targets.find((t) => t.name === 'go')?.capacity.reqPerS ?? 0;
-    const ts = r.targets.find((t) => t.name === 'ts')?.capacity.reqPerS ?? 1;
-    expect(cap?.cells).toEqual([String(go), String(ts)]);
-    expect(cap?.ratio).toBe(`${(go / ts).toFixed(2)}×`);
-    expect(h.rows.some((x) => x.label.startsWith('overload: accepted-request p99'))).toBe(true);
+    expect(cap?.cells).toEqual(r.targets.map((t) => String(t.capacity.reqPerS)));
+    for (const cell of cap?.ratios ?? [])
+      expect(cell).toMatch(new RegExp(`^(${names.join('|')}|≈) [\\d.]+×$`));
+    expect(h.rows.find((x) => x.label.startsWith('overload: shed'))?.ratios.every((c) => c === '')).toBe(
+      true,
+    );
   });
 
-  it('phase tables cover both fixed loads, overload and recovery, with the offered load stated', () => {
+  it('phase tables: fixed loads shared and compared, overload and recovery each target’s own', () => {
     const t = phaseTables(r);
     expect(t.map((x) => x.title.split(':')[0])).toEqual([
       ...r.fixedRates.map((f) => f.name),
       'overload',
       'recovery',
     ]);
-    expect(t[0]?.note).toMatch(/offered: go \d+ req\/s, ts \d+ req\/s/);
+    expect(t[0]?.note).toMatch(
+      new RegExp(`offered: ${names.map((n) => `${n} \\d+ req/s`).join(', ')} \\(the same`),
+    );
     expect(t[0]?.rows.map((x) => x.label)).toContain('dropped (not sent)');
+    const over = t.find((x) => x.title.startsWith('overload'));
+    expect(over?.title).toBe("overload: 150% of each target's own capacity");
+    expect(over?.header).toEqual(['figure', ...names]);
+    expect(over?.rows[0]?.label).toBe('offered load (req/s, this target’s own)');
   });
 
-  it('report.md has the header block, driver, mode and loop model', () => {
+  it('report.md opens with the verdict, then the run, and keeps every section', () => {
     const md = renderMarkdown(r);
-    expect(md).toMatch(/^# Image service benchmark: go vs ts/);
+    expect(md).toMatch(
+      new RegExp(`^# Image service benchmark: ${names.join(' vs ')}\n\n_native · vegeta · open loop`),
+    );
+    const order = ['## Verdict', '## Run', '## Headline', '## Phases', '## Capacity search', '## Method'];
+    const at = order.map((h) => md.indexOf(`\n${h}\n`));
+    expect(at.every((x) => x > 0)).toBe(true);
+    expect([...at].sort((a, b) => a - b)).toEqual(at);
     expect(md).toContain(`| Mode / driver | ${r.method.mode}, ${r.method.driverVersion}, **open loop**`);
-    expect(md).toContain('| figure | go | ts | go/ts |');
-    expect(md).toContain('## Capacity search');
     expect(md).toContain('Warm-up (closed loop');
     expect(md).toContain(r.environment.cpuModel);
   });
 
-  it('report.html is self-contained: no external URL, script or stylesheet link', () => {
+  it('report.html carries everything report.md has: every section, table row and /info key', () => {
+    const html = renderHtml(r);
+    const doc = reportDocument(r);
+    for (const s of doc.sections) {
+      expect(html, s.title).toContain(`<h${s.level}>${esc(s.title)}</h${s.level}>`);
+      for (const b of s.blocks) {
+        if (b.kind !== 'table') continue;
+        for (const row of b.table.rows)
+          expect(html, `${s.title}: ${row.label}`).toContain(`>${esc(row.label)}</td>`);
+      }
+    }
+    for (const t of r.targets) {
+      expect(html).toContain(`id="capacity-${t.name}"`);
+      expect(html).toContain(`id="targets-${t.name}"`);
+    }
+    expect(html).toContain('<dt>Load average</dt>');
+    expect(html).toContain('<dt>Pre-flight</dt>');
+  });
+
+  it('report.html is self-contained and draws the SLO and the phase bands', () => {
     const html = renderHtml(r);
     expect(html).not.toMatch(/(src|href)=["']?https?:/);
     expect(html).not.toMatch(/<script|<link /);
-    expect(html.match(/<svg class="chart"/g)).toHaveLength(4);
-    expect(html).toContain('open loop');
+    expect(html.match(/<svg class="chart"/g)).toHaveLength(2 + 2 * names.length);
+    expect(html).toContain(`data-ref="SLO: p99 ≤ ${r.method.sloP99Ms} ms"`);
+    for (const kind of ['warm-up', 'capacity', 'fixed', 'overload', 'recovery'])
+      expect(html).toContain(`class="band" data-kind="${kind}"`);
+  });
+
+  it('the over-time charts join the capacity search and the first trial, lifting the pen at the restart', () => {
+    const t = r.targets[0];
+    if (!t) throw new Error('fixture without targets');
+    const tl = timeline(t);
+    expect(tl.restarts).toHaveLength(1);
+    const at = tl.restarts[0]?.at ?? 0;
+    const gap = tl.points.findIndex((p) => Number.isNaN(p.cpuPct));
+    expect(tl.points[gap]?.t).toBe(at);
+    expect(tl.points.slice(0, gap).every((p) => p.t < at)).toBe(true);
+    expect(tl.points.slice(gap + 1).every((p) => p.t > at)).toBe(true);
+    expect(tl.bands.filter((b) => b.x0 >= at).map((b) => b.kind)).toEqual([
+      'warm-up',
+      ...r.fixedRates.map(() => 'fixed'),
+      'overload',
+      'recovery',
+    ]);
   });
 
   it('writes the three files and results.json round-trips (NaN → null)', () => {
@@ -80,16 +135,14 @@ describe('report writers (from a fixture results.json)', () => {
 });
 
 describe('svg charts', () => {
+  const base = { id: 'c', title: 'T <x>', xLabel: 'x', yLabel: 'y' };
   it('picks round ticks', () => {
     expect(niceTicks(0, 97)).toEqual([0, 20, 40, 60, 80, 100]);
     expect(logTicks(1, 1000)).toEqual([1, 2, 5, 10, 20, 50, 100, 200, 500, 1000]);
   });
   it('draws one path per series with a marker per point', () => {
     const svg = lineChart({
-      id: 'c',
-      title: 'T <x>',
-      xLabel: 'x',
-      yLabel: 'y',
+      ...base,
       logY: true,
       series: [
         {
@@ -108,7 +161,56 @@ describe('svg charts', () => {
     expect(svg.match(/<circle class="point"/g)).toHaveLength(4);
     expect(svg).toContain('T &lt;x&gt;');
   });
+  it('lifts the pen at a point without a value', () => {
+    const svg = lineChart({
+      ...base,
+      series: [
+        {
+          name: 'a',
+          color: '#000',
+          points: [
+            [0, 1],
+            [1, 2],
+            [2, Number.NaN],
+            [3, 1],
+            [4, 2],
+          ],
+        },
+      ],
+    });
+    const d = /<path class="series"[^>]* d="([^"]+)"/.exec(svg)?.[1] ?? '';
+    expect(d.match(/M/g)).toHaveLength(2);
+    expect(d.match(/L/g)).toHaveLength(2);
+  });
+  it('extends the y axis to a reference line and shades bands, labelled only where the label fits', () => {
+    const svg = lineChart({
+      ...base,
+      logY: true,
+      series: [
+        {
+          name: 'a',
+          color: '#000',
+          points: [
+            [1, 20],
+            [2, 40],
+          ],
+        },
+      ],
+      hLines: [{ at: 500, label: 'SLO' }],
+      bands: [
+        { x0: 0, x1: 1, kind: 'fixed', label: 'fixed-50% 10/s', short: '10/s' },
+        { x0: 1, x1: 1.01, kind: 'overload', label: 'overload 30/s', short: '30/s' },
+      ],
+      bandColors: { fixed: '#0f0', overload: '#f00' },
+    });
+    expect(svg).toContain('data-ref="SLO"');
+    expect(svg).toMatch(/<text class="tick"[^>]*>500<\/text>/); // the axis reaches the SLO
+    expect(svg.match(/<rect class="band"/g)).toHaveLength(2);
+    expect(svg.match(/<text class="band-label"/g)).toHaveLength(1);
+    expect(svg).toContain('>10/s</text>');
+    expect(svg).toMatch(/<text class="legend"[^>]*>overload<\/text>/);
+  });
   it('says "no data" instead of drawing an empty frame', () => {
-    expect(lineChart({ id: 'c', title: 'E', xLabel: '', yLabel: '', series: [] })).toContain('no data');
+    expect(lineChart({ ...base, series: [] })).toContain('no data');
   });
 });

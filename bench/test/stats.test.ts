@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { warmThroughput } from '../src/measure.js';
 import {
   analyzePhase,
   judge,
@@ -148,5 +149,17 @@ describe('searchCapacity on synthetic services', () => {
     });
     expect(r.capacity).toBe(30);
     expect(r.firstFailure).toBeNaN();
+  });
+});
+
+describe('warm-up throughput', () => {
+  it('is in-flight ÷ median latency of the later half, unmoved by a cold start or one stall', () => {
+    // Two requests in flight, 100 ms each once warm (20 answers/s); 300 ms each while cold; one stall of 2 s.
+    const cold = [300, 300, 600, 600].map((end) => ({ end, ms: 300 }));
+    const warm = Array.from({ length: 6 }, (_, i) => ({ end: 650 + 50 * i, ms: 100 }));
+    const stall = { end: 3300, ms: 2000 };
+    expect(warmThroughput([...cold, ...warm], 2)).toBeCloseTo(20, 5);
+    expect(warmThroughput([...cold, ...warm, stall], 2)).toBeCloseTo(20, 5);
+    expect(warmThroughput([...cold, stall], 2)).toBeCloseTo(2000 / 300, 5); // never warm: the cold median, not the stall
   });
 });

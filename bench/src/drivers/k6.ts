@@ -208,6 +208,9 @@ export class K6Driver implements Driver {
     return (await $({ quiet: true })`${cmd}`).stdout.trim();
   }
 
+  /** k6 is a binary on PATH or the compose image: nothing to build. */
+  async prepare(): Promise<void> {}
+
   async run(spec: LoadSpec): Promise<LoadRun> {
     mkdirSync(spec.rawDir, { recursive: true });
     const file = `${spec.target}-${spec.label}`;

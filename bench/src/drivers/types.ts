@@ -46,5 +46,7 @@ export interface Driver {
   /** Loop model: both drivers here are open-loop (arrival rate independent of answers). */
   loop: 'open';
   version(): Promise<string>;
+  /** Gets the generator ready (e.g. builds it) before anything is timed. */
+  prepare(): Promise<void>;
   run(spec: LoadSpec): Promise<LoadRun>;
 }

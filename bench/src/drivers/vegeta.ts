@@ -119,13 +119,14 @@ export class VegetaDriver implements Driver {
     return `${VEGETA_MODULE} ${vegetaVersion()}`;
   }
 
-  async #binary(): Promise<string> {
+  /** A first build downloads and compiles vegeta (tens of seconds): it must not happen inside a timed phase. */
+  async prepare(): Promise<void> {
     this.#bin ??= await ensureVegeta();
-    return this.#bin;
   }
 
   async run(spec: LoadSpec): Promise<LoadRun> {
-    const bin = await this.#binary();
+    await this.prepare();
+    const bin = this.#bin as string;
     mkdirSync(spec.rawDir, { recursive: true });
     const bodyPath = path.join(spec.rawDir, `body-${spec.scenario.image}.multipart`);
     const mp = multipartBody(readFileSync(spec.scenario.imagePath), path.basename(spec.scenario.imagePath));

@@ -1,13 +1,24 @@
-// The figures both reports show, as rows of cells: one column per target and a Go/TS ratio column.
+// The tables both reports show, as rows of cells: one column per target and one column per comparison that
+// names the better target and by how much.
 
-import type { Results, SummaryKey, TargetResult, TrialPhase } from '../results.js';
+import type { Results, TargetResult } from '../results.js';
 import type { Spread } from '../stats.js';
+import {
+  ABOUT_EQUAL,
+  advantage,
+  type Comparison,
+  columnTitle,
+  comparisons,
+  fmtRatio,
+} from './comparisons.js';
+import { type Figure, headlineFigures, PHASE_FIGURES, phaseFigure } from './figures.js';
 
 export interface Row {
   label: string;
   /** one per target, in results order */
   cells: string[];
-  ratio: string;
+  /** one per comparison of the table ('' where the row has none) */
+  ratios: string[];
 }
 
 export interface Table {
@@ -33,114 +44,134 @@ export function fmtSpread(s: Spread | undefined, digits = 1): string {
   return `${num(s.median, digits)} [${num(s.min, digits)}–${num(s.max, digits)}]${tail}`;
 }
 
-/** Go ÷ TS of the medians, when both are in the run. */
-export function ratioOf(r: Results, pick: (t: TargetResult) => number): string {
-  const go = r.targets.find((t) => t.name === 'go');
-  const ts = r.targets.find((t) => t.name === 'ts');
-  if (!go || !ts) return '';
-  const a = pick(go);
-  const b = pick(ts);
-  if (!Number.isFinite(a) || !Number.isFinite(b) || b === 0) return '—';
-  return `${(a / b).toFixed(2)}×`;
-}
+const RATIO_NOTE = `comparison columns name the better of the two and by how much (more capacity; less time, CPU or memory), ≈ when within ${Math.round((ABOUT_EQUAL - 1) * 100)}%`;
 
-export const hasRatio = (r: Results) =>
-  r.targets.some((t) => t.name === 'go') && r.targets.some((t) => t.name === 'ts');
-
-const phase = (t: TargetResult, name: string): TrialPhase | undefined =>
-  t.phases.find((p) => p.name === name);
-
-function figureRow(r: Results, label: string, phaseName: string, key: SummaryKey, digits = 1): Row {
-  const get = (t: TargetResult) => phase(t, phaseName)?.summary[key];
-  return {
-    label,
-    cells: r.targets.map((t) => fmtSpread(get(t), digits)),
-    ratio: ratioOf(r, (t) => get(t)?.median ?? Number.NaN),
+/**
+ * One comparison on one figure, explicit: the better target and its factor ("go-vips 1.18×"), never a bare ratio
+ * the reader must orient; empty when the figure has no direction or each target had its own load.
+ */
+export function ratioCell(f: Figure, c: Comparison, targets: readonly TargetResult[]): string {
+  if (!f.better || f.ownLoad) return '';
+  const of = (name: string) => {
+    const t = targets.find((x) => x.name === name);
+    return t ? (f.spread(t)?.median ?? Number.NaN) : Number.NaN;
   };
+  const x = advantage(of(c.first), of(c.second), f.better);
+  if (!Number.isFinite(x)) return '—';
+  const [winner, k] = x >= 1 ? [c.first, x] : [c.second, 1 / x];
+  return k < ABOUT_EQUAL ? `≈ ${fmtRatio(k)}` : `${winner} ${fmtRatio(k)}`;
 }
 
-export function headerOf(r: Results): string[] {
-  return ['figure', ...r.targets.map((t) => t.name), ...(hasRatio(r) ? ['go/ts'] : [])];
+function figureRows(r: Results, figures: readonly Figure[], pairs: readonly Comparison[]): Row[] {
+  return figures.map((f) => ({
+    label: f.label,
+    cells: r.targets.map((t) => fmtSpread(f.spread(t), f.digits)),
+    ratios: pairs.map((c) => ratioCell(f, c, r.targets)),
+  }));
 }
 
-export function headlineTable(r: Results): Table {
-  const rows: Row[] = [
-    {
-      label: 'start-up to first 200 of POST /process (ms)',
-      cells: r.targets.map((t) => fmtSpread(t.startup.firstProcessMs, 0)),
-      ratio: ratioOf(r, (t) => t.startup.firstProcessMs.median),
-    },
-    {
-      label: `capacity (req/s; p99 ≤ ${r.method.sloP99Ms} ms, no errors, no drops)`,
-      cells: r.targets.map((t) => String(t.capacity.reqPerS)),
-      ratio: ratioOf(r, (t) => t.capacity.reqPerS),
-    },
-  ];
-  for (const f of r.fixedRates) {
-    rows.push(figureRow(r, `p50 latency (ms) @ ${f.rate} req/s`, f.name, 'p50'));
-    rows.push(figureRow(r, `p99 latency (ms) @ ${f.rate} req/s`, f.name, 'p99'));
-  }
-  const last = r.fixedRates[r.fixedRates.length - 1];
-  if (last) {
-    rows.push(figureRow(r, `server CPU ms per request @ ${last.rate} req/s`, last.name, 'cpuMsPerOk', 2));
-    rows.push(figureRow(r, `peak RSS (MiB) @ ${last.rate} req/s`, last.name, 'peakRssMiB', 0));
-    rows.push(figureRow(r, `errors @ ${last.rate} req/s`, last.name, 'errors', 0));
-  }
-  rows.push(figureRow(r, 'overload (150% of own capacity): shed 503 (%)', 'overload', 'shedPct'));
-  rows.push(figureRow(r, 'overload: accepted-request p99 (ms)', 'overload', 'acceptedP99'));
-  rows.push({
-    label: 'recovery after overload (s; n/a = not within the recovery phase)',
-    cells: r.targets.map((t) => fmtSpread(phase(t, 'overload')?.recoveryS, 0)),
-    ratio: '',
-  });
-  return {
-    title: 'Headline',
-    note: 'median [min–max] over trials; ratio = go ÷ ts of the medians (lower is better for latency, CPU, memory)',
-    header: headerOf(r),
-    rows,
-  };
-}
-
-const PHASE_ROWS: Array<[string, SummaryKey, number]> = [
-  ['achieved (2xx/s)', 'achievedRate', 1],
-  ['p50 (ms)', 'p50', 1],
-  ['p90 (ms)', 'p90', 1],
-  ['p99 (ms)', 'p99', 1],
-  ['max (ms)', 'max', 1],
-  ['accepted (2xx) p99 (ms)', 'acceptedP99', 1],
-  ['errors (all non-2xx + no answer)', 'errors', 0],
-  ['shed 503 (%)', 'shedPct', 1],
-  ['dropped (not sent)', 'dropped', 0],
-  ['server CPU ms per 2xx', 'cpuMsPerOk', 2],
-  ['server CPU (% of one CPU)', 'cpuPct', 0],
-  ['peak RSS (MiB)', 'peakRssMiB', 0],
-  ['load generator CPU (%)', 'generatorCpuPct', 0],
-  ['other CPU on the machine (%)', 'otherCpuPct', 0],
+export const headerOf = (r: Results, pairs: readonly Comparison[]): string[] => [
+  'figure',
+  ...r.targets.map((t) => t.name),
+  ...pairs.map(columnTitle),
 ];
 
+export function headlineTable(r: Results): Table {
+  const pairs = comparisons(r.targets.map((t) => t.name));
+  return {
+    title: '',
+    note: `median [min–max] over trials; ${RATIO_NOTE}; overload and recovery rows have none: each target had its own offered load`,
+    header: headerOf(r, pairs),
+    rows: figureRows(r, headlineFigures(r), pairs),
+  };
+}
+
+const phaseOf = (t: TargetResult, name: string) => t.phases.find((p) => p.name === name);
+
+/** What an own-load phase's rate is, said once for all targets. */
+function ownLoadBasis(r: Results, name: string): string {
+  const pct = (key: string, fallback: number) => Math.round(Number(r.method.preset[key] ?? fallback) * 100);
+  return name === 'overload'
+    ? `${pct('overloadFactor', 1.5)}% of each target's own capacity`
+    : `${pct('recoveryFraction', 0.5)}% of each target's own capacity, right after the overload`;
+}
+
+/** One table per phase; only the fixed phases, whose offered load is the same for every target, get ratios. */
 export function phaseTables(r: Results): Table[] {
   const names = [...r.fixedRates.map((f) => f.name), 'overload', 'recovery'];
   return names.map((name) => {
-    const bases = [...new Set(r.targets.map((t) => phase(t, name)?.basis).filter(Boolean))];
-    const rates = r.targets.map((t) => `${t.name} ${phase(t, name)?.offeredRate ?? '—'} req/s`).join(', ');
-    const rows = PHASE_ROWS.map(([label, key, d]) => figureRow(r, label, name, key, d));
+    const kind = r.targets.map((t) => phaseOf(t, name)?.kind).find(Boolean);
+    const shared = kind === 'fixed';
+    const pairs = shared ? comparisons(r.targets.map((t) => t.name)) : [];
+    const bases = shared ? [...new Set(r.targets.map((t) => phaseOf(t, name)?.basis).filter(Boolean))] : [];
+    const rates = r.targets.map((t) => `${t.name} ${phaseOf(t, name)?.offeredRate ?? '—'} req/s`).join(', ');
+    const rows: Row[] = [];
+    if (!shared) {
+      rows.push({
+        label: 'offered load (req/s, this target’s own)',
+        cells: r.targets.map((t) => String(phaseOf(t, name)?.offeredRate ?? '—')),
+        ratios: [],
+      });
+    }
+    rows.push(
+      ...figureRows(
+        r,
+        PHASE_FIGURES.map((f) => phaseFigure(name, kind, f)),
+        pairs,
+      ),
+    );
     if (name === 'overload') {
       rows.push({
         label: 'recovery (s; n/a = not within the recovery phase)',
-        cells: r.targets.map((t) => fmtSpread(phase(t, 'overload')?.recoveryS, 0)),
-        ratio: '',
+        cells: r.targets.map((t) => fmtSpread(phaseOf(t, 'overload')?.recoveryS, 0)),
+        ratios: [],
       });
     }
     return {
-      title: `${name}: ${bases.join(' / ')}`,
-      note: `offered: ${rates}`,
-      header: headerOf(r),
+      title: `${name}: ${shared ? bases.join(' / ') : ownLoadBasis(r, name)}`,
+      note: shared
+        ? `offered: ${rates} (the same for every target); ${RATIO_NOTE}`
+        : `offered: ${rates} — each target's own load, so no ratio between targets`,
+      header: headerOf(r, pairs),
       rows,
     };
   });
 }
 
-/** Every parallelism-relevant setting: the env the harness set and each service's /info, flattened. */
+/** Every open-loop step of one target's capacity search. */
+export function capacityTable(t: TargetResult): Table {
+  return {
+    title: `${t.name}: ${t.capacity.reqPerS} req/s`,
+    note: `Warm-up (closed loop, ${t.warmup.inFlight} requests in flight, not a benchmark figure): ${t.warmup.requests} requests, ${num(t.warmup.reqPerS)} answers/s, median ${num(t.warmup.medianMs)} ms.`,
+    header: ['offered req/s', 'verdict', 'p50 ms', 'p99 ms', 'ok', 'errors', 'dropped', 'server CPU %'],
+    rows: t.capacity.steps.map((s) => {
+      const st = s.record.stats;
+      return {
+        label: String(s.rate),
+        cells: [
+          s.pass ? 'pass' : `fail: ${s.reasons.join('; ')}`,
+          num(st.latency.p50),
+          num(st.latency.p99),
+          String(st.ok),
+          String(st.errors),
+          String(st.dropped),
+          num(s.record.resources.cpuPct, 0),
+        ],
+        ratios: [],
+      };
+    }),
+  };
+}
+
+/** Every parallelism-relevant setting: each service's /info, flattened. */
+export function infoTable(t: TargetResult): Table {
+  return {
+    title: `${t.name}: /info`,
+    header: ['/info key', 'value'],
+    rows: flatten(t.info).map(([k, v]) => ({ label: k, cells: [v], ratios: [] })),
+  };
+}
+
 export function flatten(o: unknown, prefix = ''): Array<[string, string]> {
   if (o === null || typeof o !== 'object') return [[prefix, String(o)]];
   return Object.entries(o as Record<string, unknown>).flatMap(([k, v]) =>
