@@ -1,4 +1,4 @@
-import { METRIC_NAMES, openApiText, type Problem, ROUTES } from '@rtip/contract';
+import { LINGER_OUTCOMES, METRIC_NAMES, openApiText, type Problem, ROUTES } from '@rtip/contract';
 import { describe, expect, it } from 'vitest';
 import { Admission } from './admission.js';
 import { createMetrics } from './metrics.js';
@@ -77,6 +77,10 @@ describe('operational endpoints', () => {
     expect(text).toContain(`image_bytes_total{direction="in"} ${fixture('photo-small.jpg').byteLength}`);
     expect(text).toMatch(/image_stage_duration_seconds_count\{stage="decode"\} 1/);
     expect(text).toContain('image_inflight 0');
+    expect(text).toContain('http_lingering_connections 0');
+    for (const outcome of LINGER_OUTCOMES) {
+      expect(text).toContain(`http_lingering_closes_total{outcome="${outcome}"} 0`);
+    }
     expect(deps.metrics.registry).not.toBeUndefined();
   });
 

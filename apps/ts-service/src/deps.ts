@@ -3,6 +3,7 @@
 import type { ServiceConfig } from '@rtip/contract';
 import { type Logger, pino } from 'pino';
 import { Admission } from './admission.js';
+import { Linger } from './http/linger.js';
 import { createMetrics, type Metrics } from './metrics.js';
 
 export interface Lifecycle {
@@ -15,6 +16,8 @@ export interface AppDeps {
   logger: Logger;
   metrics: Metrics;
   admission: Admission;
+  /** Lingering closes after early answers (used by the server, http/serve.ts). */
+  linger: Linger;
   lifecycle: Lifecycle;
 }
 
@@ -37,7 +40,16 @@ export function createDeps(
         },
       },
     );
-  return { config, logger, metrics, admission, lifecycle: given.lifecycle ?? { draining: false } };
+  const linger =
+    given.linger ??
+    new Linger(
+      { timeoutMs: config.lingerTimeoutMs, idleMs: config.lingerIdleMs, max: config.maxLingering },
+      {
+        onChange: (active) => metrics.lingering.set(active),
+        onClose: (outcome) => metrics.lingerCloses.inc({ outcome }),
+      },
+    );
+  return { config, logger, metrics, admission, linger, lifecycle: given.lifecycle ?? { draining: false } };
 }
 
 /** JSON lines on stdout: ISO time, level as a word, no pid/hostname noise. */

@@ -1,14 +1,13 @@
 // The service process: reads env once, configures sharp, serves the app, drains on SIGTERM/SIGINT.
 // Start it through main.cjs, which sizes libuv's threadpool first (see README, "Settings").
 
-import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import os from 'node:os';
-import { serve } from '@hono/node-server';
 import { DEFAULT_PORTS, parseConfig } from '@rtip/contract';
 import sharp from 'sharp';
 import { createApp } from './app.js';
 import { createDeps } from './deps.js';
+import { serveApp } from './http/serve.js';
 import { sharpSettings, uvThreadpoolSize } from './runtime-info.js';
 
 const parsed = parseConfig(process.env, { port: DEFAULT_PORTS.ts, cpus: os.availableParallelism() });
@@ -27,29 +26,31 @@ const deps = createDeps(config);
 const { logger, lifecycle } = deps;
 const app = createApp(deps);
 
-const server = serve({ fetch: app.fetch, port: config.port, hostname: config.host }, (info: AddressInfo) => {
-  logger.info(
-    {
-      address: `http://${info.family === 'IPv6' ? `[${info.address}]` : info.address}:${info.port}`,
-      port: info.port,
-      concurrency: config.concurrency,
-      queueDepth: config.queueDepth,
-      uvThreadpoolSize: uvThreadpoolSize(),
-      ...sharpSettings(),
-    },
-    'listening',
-  );
-}) as Server;
-// Answers not yet handed to the OS, which a shutdown must wait for.
+const server = serveApp(
+  app,
+  deps.linger,
+  { port: config.port, hostname: config.host },
+  (info: AddressInfo) => {
+    logger.info(
+      {
+        address: `http://${info.family === 'IPv6' ? `[${info.address}]` : info.address}:${info.port}`,
+        port: info.port,
+        concurrency: config.concurrency,
+        queueDepth: config.queueDepth,
+        uvThreadpoolSize: uvThreadpoolSize(),
+        ...sharpSettings(),
+      },
+      'listening',
+    );
+  },
+);
+// Answers not yet handed to the OS, which a shutdown must wait for. An early answer's response stays open while its
+// connection lingers, so lingering closes are waited for too, each at most until its own bound.
 let openResponses = 0;
 server.on('request', (_req, res) => {
   openResponses++;
   res.once('close', () => openResponses--);
 });
-// Slow clients cannot hold a connection forever; uploads up to MAX_UPLOAD_BYTES get a minute.
-server.headersTimeout = 10_000;
-server.requestTimeout = 60_000;
-server.keepAliveTimeout = 5_000;
 
 /**
  * Draining (contract README): /readyz turns 503 and new images are refused at once, but the listener stays

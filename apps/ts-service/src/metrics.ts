@@ -1,6 +1,6 @@
 // Prometheus metrics of one app instance, on a registry the app owns (never prom-client's global one).
 
-import { DURATION_BUCKETS, METRICS } from '@rtip/contract';
+import { DURATION_BUCKETS, LINGER_OUTCOMES, METRICS } from '@rtip/contract';
 import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from 'prom-client';
 
 export interface Metrics {
@@ -12,6 +12,8 @@ export interface Metrics {
   queued: Gauge;
   rejected: Counter<'code'>;
   bytes: Counter<'direction'>;
+  lingering: Gauge;
+  lingerCloses: Counter<'outcome'>;
 }
 
 /**
@@ -49,10 +51,18 @@ export function createMetrics({ processMetrics }: { processMetrics: boolean }): 
     queued: new Gauge({ name: m.queued.name, help: m.queued.help, registers }),
     rejected: new Counter({ name: m.rejected.name, help: m.rejected.help, labelNames: ['code'], registers }),
     bytes: new Counter({ name: m.bytes.name, help: m.bytes.help, labelNames: ['direction'], registers }),
+    lingering: new Gauge({ name: m.lingering.name, help: m.lingering.help, registers }),
+    lingerCloses: new Counter({
+      name: m.lingerCloses.name,
+      help: m.lingerCloses.help,
+      labelNames: ['outcome'],
+      registers,
+    }),
   };
   // Series that exist before the first event, so dashboards and the conformance suite see every name.
   metrics.bytes.inc({ direction: 'in' }, 0);
   metrics.bytes.inc({ direction: 'out' }, 0);
+  for (const outcome of LINGER_OUTCOMES) metrics.lingerCloses.inc({ outcome }, 0);
   if (processMetrics) collectDefaultMetrics({ register: registry, eventLoopMonitoringPrecision: 10 });
   return metrics;
 }

@@ -1,35 +1,9 @@
 // Real HTTP server on an ephemeral port: streaming size limits and overload, as a client sees them.
 
 import http from 'node:http';
-import type { AddressInfo } from 'node:net';
-import { serve } from '@hono/node-server';
 import type { Problem } from '@rtip/contract';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createApp } from './app.js';
-import { fixture, testDeps } from './test/helpers.js';
-
-interface Running {
-  url: string;
-  port: number;
-  close: () => Promise<void>;
-}
-
-async function start(env: Record<string, string>): Promise<Running> {
-  const app = createApp(testDeps(env));
-  return new Promise((resolve) => {
-    const server = serve({ fetch: app.fetch, port: 0, hostname: '127.0.0.1' }, (info: AddressInfo) => {
-      resolve({
-        url: `http://127.0.0.1:${info.port}`,
-        port: info.port,
-        close: () =>
-          new Promise<void>((done) => {
-            (server as http.Server).closeAllConnections();
-            server.close(() => done());
-          }),
-      });
-    });
-  });
-}
+import { fixture, type RunningServer, startServer } from './test/helpers.js';
 
 interface RawAnswer {
   status: number;
@@ -49,9 +23,9 @@ function collect(res: http.IncomingMessage): Promise<RawAnswer> {
 }
 
 describe('size limits on a real server', () => {
-  let server: Running;
+  let server: RunningServer;
   beforeAll(async () => {
-    server = await start({ MAX_UPLOAD_BYTES: '1048576' });
+    server = await startServer({ MAX_UPLOAD_BYTES: '1048576' });
   });
   afterAll(() => server.close());
 
@@ -112,9 +86,9 @@ describe('size limits on a real server', () => {
 });
 
 describe('overload on a real server', () => {
-  let server: Running;
+  let server: RunningServer;
   beforeAll(async () => {
-    server = await start({ CONCURRENCY: '1', QUEUE_DEPTH: '1' });
+    server = await startServer({ CONCURRENCY: '1', QUEUE_DEPTH: '1' });
   });
   afterAll(() => server.close());
 

@@ -1,5 +1,6 @@
 // Command go-service is the Go reference implementation of the image
 // processing HTTP contract v1. `go-service healthcheck` probes a running one.
+// Built with -tags vips (bin/go-service-vips) its pipeline runs on libvips.
 package main
 
 import (
@@ -19,6 +20,7 @@ import (
 	"github.com/rtip/go-service/internal/admission"
 	"github.com/rtip/go-service/internal/config"
 	"github.com/rtip/go-service/internal/handlers"
+	"github.com/rtip/go-service/internal/services"
 )
 
 func main() {
@@ -40,7 +42,23 @@ const (
 	maxHeaderBytes    = 64 << 10
 )
 
+// defaultPorts are the contract's DEFAULT_PORTS (packages/contract/src/config.ts)
+// of the two builds of this command, by services.Implementation.
+var defaultPorts = map[string]string{"go": "8080", "go-vips": "8082"}
+
+// withDefaultPort gives an unset PORT the default of this build, so that both
+// binaries can run side by side without settings.
+func withDefaultPort(getenv func(string) string) func(string) string {
+	return func(name string) string {
+		if v := getenv(name); v != "" || name != "PORT" {
+			return v
+		}
+		return defaultPorts[services.Implementation]
+	}
+}
+
 func run(ctx context.Context, args []string, getenv func(string) string, stdout io.Writer) error {
+	getenv = withDefaultPort(getenv)
 	if len(args) > 1 && args[1] == "healthcheck" {
 		return healthcheck(ctx, getenv)
 	}
@@ -49,6 +67,9 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout 
 		return fmt.Errorf("invalid configuration:\n%w", err)
 	}
 	logger := slog.New(slog.NewJSONHandler(stdout, &slog.HandlerOptions{Level: cfg.LogLevel}))
+	if err := services.Init(); err != nil {
+		return fmt.Errorf("start the %s pipeline: %w", services.Implementation, err)
+	}
 
 	var draining atomic.Bool
 	adm := admission.New(cfg.Concurrency, cfg.QueueDepth)
@@ -68,7 +89,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout 
 	if err != nil {
 		return fmt.Errorf("listen on %s: %w", cfg.Addr(), err)
 	}
-	logger.Info("listening", "addr", ln.Addr().String(), "version", handlers.Version,
+	logger.Info("listening", "addr", ln.Addr().String(), "implementation", services.Implementation, "version", handlers.Version,
 		"concurrency", cfg.Concurrency, "queueDepth", cfg.QueueDepth)
 
 	served := make(chan error, 1)
@@ -112,9 +133,6 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout 
 // distroless image has no curl.
 func healthcheck(ctx context.Context, getenv func(string) string) error {
 	port := getenv("PORT")
-	if port == "" {
-		port = fmt.Sprint(config.DefaultPort)
-	}
 	ctx, cancel := context.WithTimeout(ctx, 3*time.Second)
 	defer cancel()
 	req, err := http.NewRequestWithContext(ctx, http.MethodGet, "http://127.0.0.1:"+port+"/healthz", nil)

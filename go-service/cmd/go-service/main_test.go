@@ -11,6 +11,9 @@ import (
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/rtip/go-service/internal/openapi"
+	"github.com/rtip/go-service/internal/services"
 )
 
 // syncBuffer is a bytes.Buffer safe for the server's logger and the test.
@@ -168,4 +171,27 @@ func scrape(t *testing.T, base string) string {
 	defer res.Body.Close()
 	b, _ := io.ReadAll(res.Body)
 	return string(b)
+}
+
+// TestDefaultPort: each build listens on its port of the contract (the
+// servers of the embedded OpenAPI document) when PORT is unset.
+func TestDefaultPort(t *testing.T) {
+	var doc struct {
+		Servers []struct{ URL, Description string }
+	}
+	if err := json.Unmarshal(openapi.Document, &doc); err != nil {
+		t.Fatal(err)
+	}
+	want := ""
+	for _, s := range doc.Servers {
+		if s.Description == services.Implementation+" service" {
+			want = s.URL[strings.LastIndex(s.URL, ":")+1:]
+		}
+	}
+	if got := withDefaultPort(func(string) string { return "" })("PORT"); want == "" || got != want {
+		t.Errorf("PORT = %q, want %q (the contract's port of %s)", got, want, services.Implementation)
+	}
+	if got := withDefaultPort(func(string) string { return "9000" })("PORT"); got != "9000" {
+		t.Errorf("PORT = %q, want the value set", got)
+	}
 }

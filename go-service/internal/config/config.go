@@ -26,8 +26,19 @@ type Config struct {
 	QueueDepth      int
 	RequestTimeout  time.Duration
 	ShutdownTimeout time.Duration
-	LogLevel        slog.Level
+	// Lingering close after an early answer (contract README, "Early answers").
+	LingerTimeout time.Duration // the whole linger
+	LingerIdle    time.Duration // without a body byte
+	MaxLingering  int           // connections lingering at once
+	LogLevel      slog.Level
 }
+
+// The contract's linger defaults (LINGER_DEFAULTS in packages/contract/src/config.ts).
+const (
+	DefaultLingerTimeout = 30 * time.Second
+	DefaultLingerIdle    = 5 * time.Second
+	DefaultMaxLingering  = 256
+)
 
 // Addr is the host:port to listen on.
 func (c Config) Addr() string { return net.JoinHostPort(c.Host, strconv.Itoa(c.Port)) }
@@ -50,7 +61,11 @@ func Load(getenv func(string) string) (Config, error) {
 		}
 		return n
 	}
-	const maxInt = 1<<53 - 1 // the largest integer both services read the same way
+	const maxInt = 1<<53 - 1     // the largest integer both services read the same way
+	const maxTimerMs = 1<<31 - 1 // the longest delay a Node.js timer takes; the TS service reads the same range
+	ms := func(name string, fallback time.Duration) time.Duration {
+		return time.Duration(integer(name, fallback.Milliseconds(), 1, maxTimerMs)) * time.Millisecond
+	}
 	concurrency := int(integer("CONCURRENCY", int64(max(1, runtime.NumCPU())), 1, 1024))
 	c := Config{
 		Port:            int(integer("PORT", DefaultPort, 0, 65535)),
@@ -61,6 +76,9 @@ func Load(getenv func(string) string) (Config, error) {
 		QueueDepth:      int(integer("QUEUE_DEPTH", int64(4*concurrency), 0, 1_000_000)),
 		RequestTimeout:  time.Duration(integer("REQUEST_TIMEOUT_MS", 30_000, 1, 1<<31)) * time.Millisecond,
 		ShutdownTimeout: time.Duration(integer("SHUTDOWN_TIMEOUT_MS", 10_000, 0, 1<<31)) * time.Millisecond,
+		LingerTimeout:   ms("LINGER_TIMEOUT_MS", DefaultLingerTimeout),
+		LingerIdle:      ms("LINGER_IDLE_MS", DefaultLingerIdle),
+		MaxLingering:    int(integer("MAX_LINGERING", DefaultMaxLingering, 0, 1_000_000)),
 		LogLevel:        slog.LevelInfo,
 	}
 	if c.Host == "" {

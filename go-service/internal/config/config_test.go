@@ -21,7 +21,8 @@ func TestLoadDefaults(t *testing.T) {
 	want := Config{
 		Port: 8080, Host: "0.0.0.0", MaxUploadBytes: 26214400, MaxInputPixels: 50000000,
 		Concurrency: cpus, QueueDepth: 4 * cpus, RequestTimeout: 30 * time.Second,
-		ShutdownTimeout: 10 * time.Second, LogLevel: slog.LevelInfo,
+		ShutdownTimeout: 10 * time.Second, LingerTimeout: 30 * time.Second, LingerIdle: 5 * time.Second,
+		MaxLingering: 256, LogLevel: slog.LevelInfo,
 	}
 	if c != want {
 		t.Errorf("Load = %+v, want %+v", c, want)
@@ -42,6 +43,12 @@ func TestLoad(t *testing.T) {
 		{"timeouts", map[string]string{"REQUEST_TIMEOUT_MS": "5", "SHUTDOWN_TIMEOUT_MS": "0"}, func(c Config) bool {
 			return c.RequestTimeout == 5*time.Millisecond && c.ShutdownTimeout == 0
 		}, ""},
+		{"linger", map[string]string{"LINGER_TIMEOUT_MS": "700", "LINGER_IDLE_MS": "80", "MAX_LINGERING": "0"}, func(c Config) bool {
+			return c.LingerTimeout == 700*time.Millisecond && c.LingerIdle == 80*time.Millisecond && c.MaxLingering == 0
+		}, ""},
+		{"zero linger", map[string]string{"LINGER_TIMEOUT_MS": "0"}, nil, "LINGER_TIMEOUT_MS"},
+		{"linger idle past a timer", map[string]string{"LINGER_IDLE_MS": "2147483648"}, nil, "LINGER_IDLE_MS"},
+		{"lingering not a number", map[string]string{"MAX_LINGERING": "many"}, nil, "MAX_LINGERING"},
 		{"log level", map[string]string{"LOG_LEVEL": "debug"}, func(c Config) bool { return c.LogLevel == slog.LevelDebug }, ""},
 		{"port not a number", map[string]string{"PORT": "http"}, nil, "PORT"},
 		{"port too large", map[string]string{"PORT": "70000"}, nil, "PORT"},

@@ -4,9 +4,9 @@ import (
 	"encoding/json"
 	"net/http"
 	"runtime"
-	"runtime/debug"
 
 	"github.com/rtip/go-service/internal/openapi"
+	"github.com/rtip/go-service/internal/services"
 )
 
 func writeJSON(w http.ResponseWriter, status int, v any) {
@@ -46,19 +46,6 @@ func (s *server) handleNotFound() http.Handler {
 	})
 }
 
-// xImageVersion is the golang.org/x/image version this binary was built
-// with, from the build info (go.mod pins it; the constant is the fallback).
-func xImageVersion() string {
-	if bi, ok := debug.ReadBuildInfo(); ok {
-		for _, m := range bi.Deps {
-			if m.Path == "golang.org/x/image" {
-				return m.Version
-			}
-		}
-	}
-	return "v0.48.0"
-}
-
 type info struct {
 	Implementation string            `json:"implementation"`
 	Version        string            `json:"version"`
@@ -92,13 +79,10 @@ func (s *server) handleInfo() http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		procs := runtime.GOMAXPROCS(0)
 		writeJSON(w, http.StatusOK, info{
-			Implementation: "go",
+			Implementation: services.Implementation,
 			Version:        Version,
 			Runtime:        infoRuntime{Name: "go", Version: runtime.Version(), GOMAXPROCS: procs, NumCPU: runtime.NumCPU()},
-			Libraries: map[string]string{
-				"image":              "go stdlib " + runtime.Version(),
-				"golang.org/x/image": xImageVersion(),
-			},
+			Libraries:      services.Libraries(),
 			Limits: infoLimits{
 				MaxUploadBytes:    s.cfg.MaxUploadBytes,
 				MaxInputPixels:    s.cfg.MaxInputPixels,

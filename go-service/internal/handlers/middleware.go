@@ -14,13 +14,17 @@ import (
 	"time"
 )
 
-// reqState is what one request's handlers tell the access log and metrics.
+// reqState is what one request's handlers tell the access log and metrics,
+// and what the edge needs to know about the request body.
 type reqState struct {
-	id      string
-	route   string
-	code    string
-	cause   error
-	bytesIn int64
+	id        string
+	route     string
+	code      string
+	cause     error
+	bytesIn   int64
+	bodyEnded bool      // the handler read the body to its end
+	body      io.Reader // the body as the server gave it, for the lingering close
+	early     bool      // answered before the body ended: linger, then close
 }
 
 type stateKey struct{}
@@ -66,15 +70,19 @@ func (w *statusWriter) Write(b []byte) (int, error) {
 // Unwrap lets http.ResponseController reach the connection.
 func (w *statusWriter) Unwrap() http.ResponseWriter { return w.ResponseWriter }
 
-// countingBody counts request body bytes as the handler reads them.
+// countingBody counts request body bytes as the handler reads them and
+// notes when it reached the end.
 type countingBody struct {
 	io.ReadCloser
-	n *int64
+	st *reqState
 }
 
 func (b countingBody) Read(p []byte) (int, error) {
 	n, err := b.ReadCloser.Read(p)
-	*b.n += int64(n)
+	b.st.bytesIn += int64(n)
+	if err == io.EOF {
+		b.st.bodyEnded = true
+	}
 	return n, err
 }
 
@@ -89,7 +97,8 @@ func (s *server) observe(next http.Handler) http.Handler {
 		st := &reqState{id: id, route: "unmatched"}
 		r = r.WithContext(context.WithValue(r.Context(), stateKey{}, st))
 		if r.Body != nil {
-			r.Body = countingBody{ReadCloser: r.Body, n: &st.bytesIn}
+			st.body = r.Body
+			r.Body = countingBody{ReadCloser: r.Body, st: st}
 		}
 		w.Header().Set("X-Request-Id", id)
 		sw := &statusWriter{ResponseWriter: w}
@@ -118,6 +127,9 @@ func (s *server) observe(next http.Handler) http.Handler {
 			attrs = append(attrs, slog.String("cause", st.cause.Error()))
 		}
 		s.log.LogAttrs(r.Context(), level, "request", attrs...)
+		if st.early {
+			s.linger(sw, st.body)
+		}
 	})
 }
 

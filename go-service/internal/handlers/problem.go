@@ -3,6 +3,7 @@ package handlers
 import (
 	"encoding/json"
 	"net/http"
+	"strconv"
 	"strings"
 )
 
@@ -72,6 +73,30 @@ func (s *server) writeProblem(w http.ResponseWriter, r *http.Request, p *Problem
 	h := w.Header()
 	h.Set("Content-Type", "application/problem+json")
 	h.Set("Cache-Control", "no-store")
+	// The length is always given: an early answer is flushed before the
+	// handler returns, and without a length it would go out chunked, its
+	// last chunk held back until the end of the lingering.
+	h.Set("Content-Length", strconv.Itoa(len(body)))
+	// An early answer (contract README, "Early answers"): the body is still
+	// arriving. The answer goes out whole and at once, says the connection
+	// closes, and the body stays readable after it for the lingering close
+	// (net/http would otherwise try to consume it before writing the header).
+	// A client that went away (499) gets nothing and needs no lingering.
+	st.early = r.ContentLength != 0 && !st.bodyEnded && st.body != nil && p.Status != 499
+	if !st.early {
+		// A body over the limit ends the connection even when it happened
+		// to end within the read that crossed the limit.
+		if p.Code == "PAYLOAD_TOO_LARGE" {
+			h.Set("Connection", "close")
+		}
+		w.WriteHeader(p.Status)
+		_, _ = w.Write(body)
+		return
+	}
+	rc := http.NewResponseController(w)
+	h.Set("Connection", "close")
+	_ = rc.EnableFullDuplex()
 	w.WriteHeader(p.Status)
 	_, _ = w.Write(body)
+	_ = rc.Flush()
 }

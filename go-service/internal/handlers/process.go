@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"mime"
 	"net/http"
 	"os"
 	"strconv"
@@ -27,17 +28,13 @@ var uploadPool = sync.Pool{New: func() any { return new(bytes.Buffer) }}
 
 const maxPooledUpload = 8 << 20
 
-// handleProcess is POST /process: options, content type and declared length
-// are checked before the body is read; a ticket from the admission
-// controller bounds how many bodies are held and decoded at once.
+// handleProcess is POST /process: options, content type, declared length and
+// draining are checked before the body is read (a refusal then is an early
+// answer, see writeProblem); a ticket from the admission controller bounds
+// how many bodies are held and decoded at once.
 func (s *server) handleProcess() http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if p := s.process(w, r); p != nil {
-			if p.Code == "PAYLOAD_TOO_LARGE" {
-				w.Header().Set("Connection", "close") // do not wait for the rest of the body
-			} else if !s.swallow(r) {
-				w.Header().Set("Connection", "close")
-			}
 			if p.Code == "OVERLOADED" {
 				w.Header().Set("Retry-After", "1")
 			}
@@ -46,29 +43,23 @@ func (s *server) handleProcess() http.Handler {
 	})
 }
 
-// swallow reads what is left of a refused upload (up to MAX_UPLOAD_BYTES)
-// before the answer goes out. Answering mid-upload and closing makes the
-// client's still-running send fail with a reset, and it never sees the 503
-// or 400 it was given. It reports whether the body was used up.
-func (s *server) swallow(r *http.Request) bool {
-	if r.Body == nil || r.Body == http.NoBody {
-		return true
-	}
-	n, err := io.CopyN(io.Discard, r.Body, s.cfg.MaxUploadBytes)
-	return err == io.EOF || (err == nil && n < s.cfg.MaxUploadBytes)
-}
-
 func (s *server) process(w http.ResponseWriter, r *http.Request) *Problem {
 	opts, p := parseOptions(r.URL.RawQuery)
 	if p != nil {
 		return p
 	}
-	mediaType := baseMediaType(r.Header.Get("Content-Type"))
+	contentType := r.Header.Get("Content-Type")
+	mediaType := baseMediaType(contentType)
 	isMultipart := mediaType == "multipart/form-data"
 	if !isMultipart && !rawContentTypes[mediaType] {
 		return problem(http.StatusUnsupportedMediaType, "UNSUPPORTED_MEDIA_TYPE", fmt.Sprintf(
 			"content type %q is not accepted: send multipart/form-data with an image part, "+
 				"or the image as image/jpeg, image/png, image/webp, image/gif or application/octet-stream", mediaType))
+	}
+	if isMultipart {
+		if p := multipartBoundary(contentType); p != nil {
+			return p
+		}
 	}
 	limit := s.cfg.MaxUploadBytes
 	if r.ContentLength > limit {
@@ -185,6 +176,19 @@ func readRaw(r *http.Request, body io.Reader, buf *bytes.Buffer) *Problem {
 	return nil
 }
 
+// multipartBoundary refuses a multipart Content-Type without a boundary
+// before the body is read, as r.MultipartReader would after.
+func multipartBoundary(contentType string) *Problem {
+	_, params, err := mime.ParseMediaType(contentType)
+	if err != nil {
+		return problem(http.StatusBadRequest, "INVALID_REQUEST", "malformed multipart/form-data: "+err.Error())
+	}
+	if params["boundary"] == "" {
+		return problem(http.StatusBadRequest, "INVALID_REQUEST", "multipart/form-data without a boundary")
+	}
+	return nil
+}
+
 func readMultipart(r *http.Request, body io.ReadCloser, buf *bytes.Buffer) *Problem {
 	r.Body = body
 	mr, err := r.MultipartReader()
@@ -213,6 +217,11 @@ func readMultipart(r *http.Request, body io.ReadCloser, buf *bytes.Buffer) *Prob
 		if _, err := buf.ReadFrom(part); err != nil {
 			return readError(err, "malformed multipart/form-data body")
 		}
+	}
+	// What follows the close delimiter (an epilogue, usually nothing) is read
+	// too: an answer after it is then not an early one.
+	if _, err := io.Copy(io.Discard, body); err != nil {
+		return readError(err, "malformed multipart/form-data body")
 	}
 	if !found {
 		return problem(http.StatusBadRequest, "MISSING_IMAGE", `the multipart body has no "image" part`)

@@ -30,6 +30,7 @@ type server struct {
 	draining func() bool
 	adm      *admission.Controller
 	metrics  *metrics.Metrics
+	lingerer *lingerer
 }
 
 // NewServer builds the service's handler. It owns its admission controller
@@ -53,9 +54,11 @@ func newServer(d Deps) *server {
 	if s.adm == nil {
 		s.adm = admission.New(s.cfg.Concurrency, s.cfg.QueueDepth)
 	}
+	s.lingerer = &lingerer{timeout: s.cfg.LingerTimeout, idle: s.cfg.LingerIdle, max: int64(s.cfg.MaxLingering)}
 	s.metrics = metrics.New(
 		func() float64 { return float64(s.adm.Inflight()) },
 		func() float64 { return float64(s.adm.Queued()) },
+		func() float64 { return float64(s.lingerer.Active()) },
 	)
 	return s
 }

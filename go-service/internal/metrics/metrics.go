@@ -22,10 +22,15 @@ type Metrics struct {
 	stage    *prometheus.HistogramVec
 	rejected *prometheus.CounterVec
 	bytes    *prometheus.CounterVec
+	lingered *prometheus.CounterVec
 }
 
-// New registers the collectors. inflight and queued are read at scrape time.
-func New(inflight, queued func() float64) *Metrics {
+// LingerOutcomes are the ways a lingering close ends (contract README, "Early answers").
+var LingerOutcomes = []string{"drained", "timed_out", "capped"}
+
+// New registers the collectors. inflight, queued and lingering are read at
+// scrape time.
+func New(inflight, queued, lingering func() float64) *Metrics {
 	m := &Metrics{
 		reg: prometheus.NewRegistry(),
 		requests: prometheus.NewCounterVec(prometheus.CounterOpts{
@@ -43,13 +48,21 @@ func New(inflight, queued func() float64) *Metrics {
 		bytes: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Name: "image_bytes_total", Help: "Image bytes received (in) and sent (out).",
 		}, []string{"direction"}),
+		lingered: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "http_lingering_closes_total",
+			Help: "Connections closed after an early answer, by outcome: drained, timed_out or capped.",
+		}, []string{"outcome"}),
 	}
 	m.reg.MustRegister(
 		collectors.NewGoCollector(),
 		collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}),
-		m.requests, m.duration, m.stage, m.rejected, m.bytes,
+		m.requests, m.duration, m.stage, m.rejected, m.bytes, m.lingered,
 		prometheus.NewGaugeFunc(prometheus.GaugeOpts{Name: "image_inflight", Help: "Images being processed now."}, inflight),
 		prometheus.NewGaugeFunc(prometheus.GaugeOpts{Name: "image_queued", Help: "Requests waiting for a processing slot."}, queued),
+		prometheus.NewGaugeFunc(prometheus.GaugeOpts{
+			Name: "http_lingering_connections",
+			Help: "Connections reading and discarding the rest of a request body after an early answer.",
+		}, lingering),
 	)
 	// Stages and directions exist from the start so that dashboards see zeros.
 	for _, s := range []string{"decode", "transform", "encode"} {
@@ -57,6 +70,9 @@ func New(inflight, queued func() float64) *Metrics {
 	}
 	m.bytes.WithLabelValues("in")
 	m.bytes.WithLabelValues("out")
+	for _, o := range LingerOutcomes {
+		m.lingered.WithLabelValues(o)
+	}
 	return m
 }
 
@@ -83,3 +99,6 @@ func (m *Metrics) Rejected(code string) { m.rejected.WithLabelValues(code).Inc()
 func (m *Metrics) Bytes(direction string, n int) {
 	m.bytes.WithLabelValues(direction).Add(float64(n))
 }
+
+// Lingered counts one lingering close by its outcome.
+func (m *Metrics) Lingered(outcome string) { m.lingered.WithLabelValues(outcome).Inc() }

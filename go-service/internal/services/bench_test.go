@@ -22,6 +22,9 @@ import (
 // floor (libjpeg-turbo: djpeg -grayscale | cjpeg -quality 80), in one run:
 //
 //	go test ./internal/services -run='^$' -bench=. -benchmem -cpu=1
+//
+// With -tags vips, BenchmarkPipeline runs the libvips backend (its name
+// says which: BenchmarkPipeline/photo-hd.jpg/gray/go or …/go-vips).
 
 // cpuTime is the CPU time (user + system) this process has used. The
 // benchmarks report it per op beside the wall time: on a shared machine the
@@ -51,19 +54,25 @@ func BenchmarkPipeline(b *testing.B) {
 	for _, img := range benchImages {
 		data := fixture(b, img)
 		for _, c := range benchCases {
-			b.Run(img+"/"+c.name, func(b *testing.B) {
+			b.Run(img+"/"+c.name+"/"+Implementation, func(b *testing.B) {
 				o := opts(func(o *Options) { o.Width = c.width })
 				b.SetBytes(int64(len(data)))
 				b.ReportAllocs()
+				var decode, transform, encode time.Duration
 				start := cpuTime()
 				for b.Loop() {
 					res, err := Process(context.Background(), data, o, noLimit)
 					if err != nil {
 						b.Fatal(err)
 					}
+					decode, transform, encode = decode+res.Decode, transform+res.Transform, encode+res.Encode
 					res.Release()
 				}
 				reportCPU(b, cpuTime()-start)
+				// Wall time of each step (Server-Timing's stages), to see where a difference comes from.
+				for name, d := range map[string]time.Duration{"decode": decode, "transform": transform, "encode": encode} {
+					b.ReportMetric(float64(d.Microseconds())/1000/float64(b.N), name+"-ms/op")
+				}
 			})
 		}
 	}
@@ -116,12 +125,13 @@ func BenchmarkNaive(b *testing.B) {
 
 // BenchmarkFloor is libjpeg-turbo decoding to gray and encoding at q80, the
 // least any JPEG→gray JPEG service can spend (plus ~1 ms of process start).
+// Without the tools it fails and says what to install: a run that is meant
+// to compare with the floor must not end without it unnoticed.
 func BenchmarkFloor(b *testing.B) {
-	if _, err := exec.LookPath("djpeg"); err != nil {
-		b.Skip("djpeg not installed (Debian: apt-get install -y libjpeg-turbo-progs)")
-	}
-	if _, err := exec.LookPath("cjpeg"); err != nil {
-		b.Skip("cjpeg not installed (Debian: apt-get install -y libjpeg-turbo-progs)")
+	for _, tool := range []string{"djpeg", "cjpeg"} {
+		if _, err := exec.LookPath(tool); err != nil {
+			b.Fatalf("no codec floor in this run: %s is not installed (Debian: apt-get install -y libjpeg-turbo-progs)", tool)
+		}
 	}
 	for _, img := range benchImages {
 		path, err := filepath.Abs(filepath.Join(fixtures, img))

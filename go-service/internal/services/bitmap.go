@@ -30,11 +30,6 @@ func (b *bitmap) rgba() *image.RGBA {
 	return &image.RGBA{Pix: b.Pix, Stride: b.Stride, Rect: image.Rect(0, 0, b.W, b.H)}
 }
 
-// luma is Rec.601 on 8-bit values, rounded: the weights sum to 1<<16.
-func luma(r, g, b uint32) uint8 {
-	return uint8((19595*r + 38470*g + 7471*b + 1<<15) >> 16)
-}
-
 // toGray returns the Rec.601 luma of an opaque image. A YCbCr image already
 // holds it: its Y plane is used in place, without a copy.
 func toGray(img image.Image) *bitmap {

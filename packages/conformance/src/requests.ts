@@ -1,6 +1,7 @@
 // Turns shared vectors into HTTP requests, and the low-level requests fetch cannot make.
 
 import { request as httpRequest } from 'node:http';
+import { connect } from 'node:net';
 import { readFixture, type Vector } from '@rtip/contract';
 
 export const fixture = readFixture;
@@ -157,4 +158,138 @@ export function metricValue(
 /** Names of the metric families present in a Prometheus text exposition. */
 export function metricFamilies(text: string): Set<string> {
   return new Set([...text.matchAll(/^# TYPE (\S+) /gm)].map((m) => m[1] as string));
+}
+
+/** What a raw-socket client saw: the answer, and how the server ended the connection after it. */
+export interface RawExchange {
+  /** The answer, once its head and its Content-Length bytes have arrived; undefined if they never did. */
+  answer?: { status: number; headers: Record<string, string>; body: Buffer };
+  /** How the connection ended: 'end' (the server's FIN) or the first error's code (ECONNRESET: a reset). */
+  ending: string;
+  /** The first error on the connection, also one after the server's FIN (a reset of what was still sent). */
+  error?: string;
+  /** Body bytes the client wrote: fewer than given means the server ended the connection first. */
+  sent: number;
+  /** Milliseconds from the whole answer to the end of the connection. */
+  endedAfterMs: number;
+}
+
+/**
+ * One request on a raw TCP connection, a client that keeps writing while it reads: it writes `head`, then `body`
+ * as fast as the socket takes it (or `trickle.chunk` every `trickle.everyMs`, forever), and does not stop when the
+ * answer comes. It resolves once the server has ended the connection, with the answer and how it ended; it rejects
+ * after `timeoutMs`. Bodies are sent as given: frame them first (chunkedBody) for Transfer-Encoding: chunked.
+ */
+export function rawExchange(
+  baseUrl: string,
+  request: {
+    head: string;
+    body?: Uint8Array;
+    trickle?: { chunk: Uint8Array; everyMs: number };
+    timeoutMs?: number;
+  },
+): Promise<RawExchange> {
+  const { hostname, port } = new URL(baseUrl);
+  const timeoutMs = request.timeoutMs ?? 15_000;
+  return new Promise((resolve, reject) => {
+    const socket = connect(Number(port), hostname);
+    let received = Buffer.alloc(0);
+    let answer: RawExchange['answer'];
+    let answeredAt = 0;
+    let ending: string | undefined;
+    let error: string | undefined;
+    let sent = 0;
+    let trickle: NodeJS.Timeout | undefined;
+    const timer = setTimeout(() => {
+      socket.destroy();
+      reject(
+        new Error(`connection not ended within ${timeoutMs} ms (answer ${answer?.status}, sent ${sent})`),
+      );
+    }, timeoutMs);
+    socket.on('data', (chunk: Buffer) => {
+      if (answer) return;
+      received = Buffer.concat([received, chunk]);
+      const split = received.indexOf('\r\n\r\n');
+      if (split < 0) return;
+      const [statusLine = '', ...lines] = received.subarray(0, split).toString('latin1').split('\r\n');
+      const headers: Record<string, string> = {};
+      for (const line of lines) {
+        const colon = line.indexOf(':');
+        headers[line.slice(0, colon).trim().toLowerCase()] = line.slice(colon + 1).trim();
+      }
+      const length = Number(headers['content-length'] ?? Number.NaN);
+      if (!(received.length - split - 4 >= length)) return;
+      answer = {
+        status: Number(statusLine.split(' ')[1]),
+        headers,
+        body: received.subarray(split + 4, split + 4 + length),
+      };
+      answeredAt = performance.now();
+    });
+    socket.on('end', () => {
+      ending ??= 'end';
+    });
+    socket.on('error', (e: NodeJS.ErrnoException) => {
+      error ??= e.code ?? e.message;
+      ending ??= error;
+    });
+    socket.on('close', () => {
+      clearTimeout(timer);
+      clearInterval(trickle);
+      resolve({
+        answer,
+        ending: ending ?? 'close',
+        error,
+        sent,
+        endedAfterMs: performance.now() - answeredAt,
+      });
+    });
+    socket.write(request.head);
+    const body = request.body ?? new Uint8Array();
+    const pump = () => {
+      while (sent < body.length && socket.writable) {
+        const piece = body.subarray(sent, sent + 64 * 1024);
+        sent += piece.length;
+        if (!socket.write(piece)) {
+          socket.once('drain', pump);
+          return;
+        }
+      }
+    };
+    pump();
+    const { chunk, everyMs } = request.trickle ?? {};
+    if (chunk && everyMs) {
+      trickle = setInterval(() => {
+        if (!socket.writable) return;
+        socket.write(chunk);
+        sent += chunk.length;
+      }, everyMs);
+    }
+  });
+}
+
+/** `body` framed for Transfer-Encoding: chunked, in chunks of `piece` bytes, with the last chunk. */
+export function chunkedBody(body: Uint8Array, piece = 64 * 1024): Buffer {
+  const parts: Buffer[] = [];
+  for (let at = 0; at < body.length; at += piece) {
+    const slice = body.subarray(at, at + piece);
+    parts.push(Buffer.from(`${slice.length.toString(16)}\r\n`), Buffer.from(slice), Buffer.from('\r\n'));
+  }
+  parts.push(Buffer.from('0\r\n\r\n'));
+  return Buffer.concat(parts);
+}
+
+/** A multipart/form-data body of exactly `size` bytes whose one part, `image`, is filled with `fill`. */
+export function multipartOfSize(size: number, fill = 0xab): { body: Buffer; contentType: string } {
+  const boundary = 'rtip-early-answer';
+  const opening = Buffer.from(
+    `--${boundary}\r\nContent-Disposition: form-data; name="image"; filename="big.jpg"\r\n` +
+      'Content-Type: image/jpeg\r\n\r\n',
+  );
+  const closing = Buffer.from(`\r\n--${boundary}--\r\n`);
+  const content = Buffer.alloc(Math.max(0, size - opening.length - closing.length), fill);
+  return {
+    body: Buffer.concat([opening, content, closing]),
+    contentType: `multipart/form-data; boundary=${boundary}`,
+  };
 }

@@ -1,11 +1,12 @@
-// Starts and stops the two services as child processes, on free ports, for the suite.
+// Starts and stops the built implementations as child processes, on free ports, for the suite.
 
 import { type ChildProcess, spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { dirname, join } from 'node:path';
+import type { Implementation } from '@rtip/contract';
 
-export type Implementation = 'go' | 'ts';
+export type { Implementation };
 
 export interface RunningService {
   name: Implementation;
@@ -30,16 +31,18 @@ export function repoRoot(from: string = import.meta.dirname): string {
   return dir;
 }
 
+/** The file `pnpm build` makes for each implementation (a binary, or the script node runs), from the root. */
+const BUILT: Record<Implementation, string> = {
+  go: 'go-service/bin/go-service',
+  ts: 'apps/ts-service/dist/main.cjs',
+  'go-vips': 'go-service/bin/go-service-vips',
+};
+
 /** How each implementation starts once built by `pnpm build`. */
 export function commandFor(name: Implementation): { command: string; args: string[] } {
-  const root = repoRoot();
-  const built =
-    name === 'go'
-      ? { command: join(root, 'go-service/bin/go-service'), args: [] }
-      : { command: process.execPath, args: [join(root, 'apps/ts-service/dist/main.cjs')] };
-  const entry = name === 'go' ? built.command : (built.args[0] as string);
+  const entry = join(repoRoot(), BUILT[name]);
   if (!existsSync(entry)) throw new Error(`${entry} is missing: run \`pnpm build\` first`);
-  return built;
+  return name === 'ts' ? { command: process.execPath, args: [entry] } : { command: entry, args: [] };
 }
 
 export async function freePort(): Promise<number> {

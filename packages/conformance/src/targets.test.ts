@@ -1,5 +1,6 @@
+import { IMPLEMENTATIONS } from '@rtip/contract';
 import { describe, expect, it } from 'vitest';
-import { targetsFromEnv } from './targets.js';
+import { DEFAULT_IMPLEMENTATIONS, pairs, targetsFromEnv } from './targets.js';
 
 describe('targetsFromEnv', () => {
   it('reads name=url pairs', () => {
@@ -12,5 +13,23 @@ describe('targetsFromEnv', () => {
 
   it('refuses a malformed entry', () => {
     expect(() => targetsFromEnv('go=localhost:8080')).toThrow(/not name=http/);
+  });
+});
+
+describe('default targets', () => {
+  it('are every implementation of the contract, go-vips included', () => {
+    expect(DEFAULT_IMPLEMENTATIONS).toEqual(IMPLEMENTATIONS);
+    expect(DEFAULT_IMPLEMENTATIONS).toEqual(expect.arrayContaining(['go', 'ts', 'go-vips']));
+  });
+});
+
+describe('pairs', () => {
+  it('lists every unordered pair once, in order', () => {
+    expect(pairs(['go', 'ts', 'go-vips'])).toEqual([
+      ['go', 'ts'],
+      ['go', 'go-vips'],
+      ['ts', 'go-vips'],
+    ]);
+    expect(pairs(['go'])).toEqual([]);
   });
 });

@@ -1,8 +1,8 @@
-// Boots both services once for the whole suite (unless CONFORMANCE_TARGETS points at running ones).
+// Boots every implementation once for the whole suite (unless CONFORMANCE_TARGETS points at running ones).
 
 import type { TestProject } from 'vitest/node';
 import { type RunningService, startService } from '../src/services.js';
-import { type Target, targetsFromEnv } from '../src/targets.js';
+import { DEFAULT_IMPLEMENTATIONS, type Target, targetsFromEnv } from '../src/targets.js';
 
 declare module 'vitest' {
   export interface ProvidedContext {
@@ -18,7 +18,7 @@ export default async function setup(project: TestProject) {
   }
   const started: RunningService[] = [];
   try {
-    for (const name of ['go', 'ts'] as const) started.push(await startService(name));
+    for (const name of DEFAULT_IMPLEMENTATIONS) started.push(await startService(name));
   } catch (error) {
     await Promise.all(started.map((s) => s.stop()));
     throw error;

@@ -1,4 +1,4 @@
-// What the README, the bench harness and container-check expect of docker-compose.yml and the Dockerfiles.
+// What the README and the bench harness expect of docker-compose.yml and the Dockerfiles.
 // Every check returns a list of problems (empty = fine), so a test can show each one failing on a broken input.
 
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
@@ -22,12 +22,15 @@ import {
 } from './dockerfile.js';
 import { type IgnoreMatcher, loadDockerignore } from './dockerignore.js';
 
-/** The two implementations and the port each serves on, inside and outside its container. */
-export const APP_SERVICES = { 'go-service': 8080, 'ts-service': 8081 } as const;
+/**
+ * The implementations and the port each serves on, inside and outside its container: the contract's DEFAULT_PORTS
+ * (go 8080, ts 8081, go-vips 8082) under their compose service names.
+ */
+export const APP_SERVICES = { 'go-service': 8080, 'ts-service': 8081, 'go-vips': 8082 } as const;
 export type AppService = keyof typeof APP_SERVICES;
 const APP_NAMES = Object.keys(APP_SERVICES) as AppService[];
 
-/** The contract's settings (DESIGN §2, `CONFIG_VARIABLES` in @rtip/contract) other than PORT. */
+/** The contract's settings (`CONFIG_VARIABLES` in @rtip/contract) other than PORT. */
 export const CONTRACT_ENV = [
   'HOST',
   'CONCURRENCY',
@@ -66,6 +69,9 @@ export const STANDIN_IMAGES = [
   'gcr.io/distroless/static-debian12:nonroot',
 ] as const;
 
+/** Services whose healthcheck is their own binary (`… healthcheck`), run without a shell. */
+const EXEC_HEALTHCHECK: readonly string[] = ['go-service', 'go-vips'];
+
 function services(compose: Compose): Record<string, Service> {
   const out: Record<string, Service> = {};
   for (const [name, service] of Object.entries(compose.services ?? {})) out[name] = service ?? {};
@@ -76,7 +82,7 @@ function get(compose: Compose, name: string): Service | undefined {
   return services(compose)[name];
 }
 
-/** Both implementations run by default; every other service sits behind a profile; k6 only under `bench`. */
+/** Every implementation runs by default; every other service sits behind a profile; k6 only under `bench`. */
 export function checkServices(compose: Compose): string[] {
   const problems: string[] = [];
   const all = services(compose);
@@ -124,9 +130,9 @@ export function checkHealthchecks(compose: Compose): string[] {
       problems.push(`${name} needs a healthcheck with a CMD test`);
       continue;
     }
-    // distroless has no shell: the Go check must be exec form.
-    if (name === 'go-service' && test[0] !== 'CMD')
-      problems.push('go-service healthcheck must use CMD (no shell)');
+    // The Go images check themselves with their own binary (distroless has no shell): exec form.
+    if (EXEC_HEALTHCHECK.includes(name) && test[0] !== 'CMD')
+      problems.push(`${name} healthcheck must use CMD (no shell)`);
     if (!test.join(' ').includes('healthz') && !test.includes('healthcheck')) {
       problems.push(`${name} healthcheck must probe /healthz`);
     }
@@ -177,20 +183,31 @@ export function checkRestartAndStop(compose: Compose): string[] {
   return problems;
 }
 
-/** Same CPU and memory for both, and both actually limited. */
+/** The implementations present in the compose file, by name (a missing one is checkServices' to report). */
+function appServices(compose: Compose): [AppService, Service][] {
+  return APP_NAMES.flatMap((n) => {
+    const s = get(compose, n);
+    return s === undefined ? [] : [[n, s] as [AppService, Service]];
+  });
+}
+
+/** Same CPU and memory for every implementation, and each actually limited. */
 export function checkEqualLimits(compose: Compose): string[] {
   const problems: string[] = [];
-  const [a, b] = APP_NAMES.map((n) => get(compose, n));
-  if (a === undefined || b === undefined) return ['both services are needed to compare limits'];
-  for (const key of RESOURCE_KEYS) {
-    if (JSON.stringify(a[key]) !== JSON.stringify(b[key])) {
-      problems.push(`${key} differs: ${JSON.stringify(a[key])} vs ${JSON.stringify(b[key])}`);
+  const apps = appServices(compose);
+  const [first, ...others] = apps;
+  if (first === undefined || others.length === 0)
+    return ['two services or more are needed to compare limits'];
+  for (const [name, s] of others) {
+    for (const key of RESOURCE_KEYS) {
+      if (JSON.stringify(first[1][key]) !== JSON.stringify(s[key])) {
+        problems.push(
+          `${key} differs: ${JSON.stringify(first[1][key])} (${first[0]}) vs ${JSON.stringify(s[key])} (${name})`,
+        );
+      }
     }
   }
-  for (const [name, s] of [
-    ['go-service', a],
-    ['ts-service', b],
-  ] as const) {
+  for (const [name, s] of apps) {
     const limits = s.deploy?.resources?.limits ?? {};
     if (s.cpus === undefined && limits.cpus === undefined) problems.push(`${name} has no CPU limit`);
     if (s.mem_limit === undefined && limits.memory === undefined)
@@ -199,24 +216,26 @@ export function checkEqualLimits(compose: Compose): string[] {
   return problems;
 }
 
-/** The contract's settings are set, equal for both, and the thread counts follow CONCURRENCY. */
+/** The contract's settings are set, equal for every implementation, and the thread counts follow CONCURRENCY. */
 export function checkContractEnv(compose: Compose): string[] {
   const problems: string[] = [];
-  const envs = APP_NAMES.map((n) => {
-    const s = get(compose, n);
-    return s === undefined ? undefined : serviceEnv(s);
-  });
-  const [go, ts] = envs;
-  if (go === undefined || ts === undefined) return ['both services are needed to compare settings'];
+  const envs = appServices(compose).map(([name, s]) => [name, serviceEnv(s)] as const);
+  const [first, ...others] = envs;
+  if (first === undefined || others.length === 0)
+    return ['two services or more are needed to compare settings'];
   for (const key of [...CONTRACT_ENV, ...PARALLELISM_ENV]) {
-    const [g, t] = [go.get(key), ts.get(key)];
-    if (g === undefined || t === undefined) problems.push(`${key} must be set for both services`);
-    else if (g !== t) problems.push(`${key} differs: go-service ${g}, ts-service ${t}`);
+    const unset = envs.filter(([, env]) => env.get(key) === undefined).map(([name]) => name);
+    if (unset.length > 0) {
+      problems.push(`${key} must be set for every service (not set: ${unset.join(', ')})`);
+      continue;
+    }
+    for (const [name, env] of others) {
+      if (env.get(key) !== first[1].get(key)) {
+        problems.push(`${key} differs: ${first[0]} ${first[1].get(key)}, ${name} ${env.get(key)}`);
+      }
+    }
   }
-  for (const [name, env] of [
-    ['go-service', go],
-    ['ts-service', ts],
-  ] as const) {
+  for (const [name, env] of envs) {
     for (const key of PARALLELISM_ENV) {
       if (env.has(key) && env.get(key) !== env.get('CONCURRENCY')) {
         problems.push(
@@ -330,7 +349,7 @@ export function checkDockerfile(input: DockerfileInput): string[] {
     if (names.has(stage.from)) continue;
     if (!(STANDIN_IMAGES as readonly string[]).includes(stage.from)) {
       problems.push(
-        `${input.name}: FROM ${stage.from} is not a pinned base image container-check can provide`,
+        `${input.name}: FROM ${stage.from} is not one of the pinned base images the stack is proven with`,
       );
     }
   }
@@ -352,15 +371,16 @@ export function checkDockerfile(input: DockerfileInput): string[] {
   return problems;
 }
 
-/** sharp/libvips on glibc: a glibc base and MALLOC_ARENA_MAX (or jemalloc preloaded) in the runtime stage. */
+/**
+ * libvips (sharp's, or go-vips') on glibc: a glibc base and MALLOC_ARENA_MAX (or jemalloc preloaded) in the
+ * runtime stage.
+ */
 export function checkSharpRuntime(input: DockerfileInput): string[] {
   const problems: string[] = [];
   const last = finalStage(parseStages(input.text));
   if (last === undefined) return [`${input.name}: no stages`];
   if (/alpine|musl/.test(last.from)) {
-    problems.push(
-      `${input.name}: runtime ${last.from} is musl; sharp's prebuilt glibc libvips expects glibc`,
-    );
+    problems.push(`${input.name}: runtime ${last.from} is musl; sharp's prebuilt libvips expects glibc`);
   }
   const env = stageEnv(last);
   const arenas = Number(env.get('MALLOC_ARENA_MAX'));

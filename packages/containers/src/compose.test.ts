@@ -1,6 +1,7 @@
 import { execFileSync, spawnSync } from 'node:child_process';
 import { describe, expect, it } from 'vitest';
 import {
+  APP_SERVICES,
   checkBuilds,
   checkContractEnv,
   checkEqualLimits,
@@ -56,9 +57,11 @@ describe('interpolation', () => {
 });
 
 describe('docker-compose.yml', () => {
-  it('runs both implementations by default and k6 only under the bench profile', () => {
+  it('runs every implementation by default and k6 only under the bench profile', () => {
     expect(checkServices(compose)).toEqual([]);
+    expect(Object.keys(APP_SERVICES)).toEqual(['go-service', 'ts-service', 'go-vips']);
     expect(checkServices(broken((s) => delete s['ts-service']))).toContain('service ts-service is missing');
+    expect(checkServices(broken((s) => delete s['go-vips']))).toContain('service go-vips is missing');
     expect(checkServices(broken((s) => Object.assign(s.k6 ?? {}, { profiles: undefined })))).toEqual(
       expect.arrayContaining([expect.stringMatching(/k6 must be under profiles/)]),
     );
@@ -67,8 +70,11 @@ describe('docker-compose.yml', () => {
     );
   });
 
-  it('publishes 8080 and 8081', () => {
+  it('publishes 8080, 8081 and 8082', () => {
     expect(checkPorts(compose)).toEqual([]);
+    expect(checkPorts(broken((s) => Object.assign(s['go-vips'] ?? {}, { ports: ['8080:8082'] })))).toEqual([
+      'go-vips must publish 8082:8082, has ["8080:8082"]',
+    ]);
     expect(
       checkPorts(broken((s) => Object.assign(s['ts-service'] ?? {}, { ports: ['8082:8081'] }))),
     ).toHaveLength(1);
@@ -84,6 +90,11 @@ describe('docker-compose.yml', () => {
       go.healthcheck = { ...go.healthcheck, test: ['CMD-SHELL', 'go-service healthcheck'] };
     });
     expect(checkHealthchecks(shell)).toContain('go-service healthcheck must use CMD (no shell)');
+    const vipsShell = broken((s) => {
+      const vips = s['go-vips'] ?? {};
+      vips.healthcheck = { ...vips.healthcheck, test: ['CMD-SHELL', 'curl -f localhost:8082/healthz'] };
+    });
+    expect(checkHealthchecks(vipsShell)).toEqual(['go-vips healthcheck must use CMD (no shell)']);
     expect(checkHealthchecks(broken((s) => delete s['ts-service']?.healthcheck))).toContain(
       'ts-service needs a healthcheck with a CMD test',
     );
@@ -110,17 +121,18 @@ describe('docker-compose.yml', () => {
     expect(checkRestartAndStop(broken((s) => delete s['ts-service']?.restart))).toHaveLength(1);
   });
 
-  it('gives both services the same CPU and memory limits', () => {
+  it('gives every service the same CPU and memory limits', () => {
     expect(checkEqualLimits(compose)).toEqual([]);
-    expect(checkEqualLimits(broken((s) => Object.assign(s['go-service'] ?? {}, { cpus: '1' })))).toEqual([
-      'cpus differs: "1" vs "2"',
+    expect(checkEqualLimits(broken((s) => Object.assign(s['go-vips'] ?? {}, { cpus: '1' })))).toEqual([
+      'cpus differs: "2" (go-service) vs "1" (go-vips)',
     ]);
     const unlimited = broken((s) => {
-      for (const name of ['go-service', 'ts-service']) delete s[name]?.mem_limit;
+      for (const name of Object.keys(APP_SERVICES)) delete s[name]?.mem_limit;
     });
     expect(checkEqualLimits(unlimited)).toEqual([
       'go-service has no memory limit',
       'ts-service has no memory limit',
+      'go-vips has no memory limit',
     ]);
   });
 
@@ -133,12 +145,13 @@ describe('docker-compose.yml', () => {
     expect(checkEqualLimits(pinned)).toEqual([]);
     expect(pinned.services?.['go-service']?.cpuset).toBe('1');
     expect(pinned.services?.['ts-service']?.mem_limit).toBe('512m');
+    expect(pinned.services?.['go-vips']?.cpus).toBe('1');
   });
 
-  it('sets the contract settings to the same values for both, threads following CONCURRENCY', () => {
+  it('sets the contract settings to the same values for every service, threads following CONCURRENCY', () => {
     expect(checkContractEnv(compose)).toEqual([]);
     const env = serviceEnv(compose.services?.['go-service'] ?? {});
-    // The documented defaults when nothing is set (DESIGN §2; CONCURRENCY = the 2 CPUs of the limit).
+    // The documented defaults when nothing is set (CONCURRENCY = the 2 CPUs of the limit).
     expect(Object.fromEntries(env)).toMatchObject({
       MAX_UPLOAD_BYTES: '26214400',
       MAX_INPUT_PIXELS: '50000000',
@@ -152,6 +165,7 @@ describe('docker-compose.yml', () => {
     expect(checkContractEnv(three)).toEqual([]);
     expect(serviceEnv(three.services?.['ts-service'] ?? {}).get('UV_THREADPOOL_SIZE')).toBe('3');
     expect(serviceEnv(three.services?.['go-service'] ?? {}).get('GOMAXPROCS')).toBe('3');
+    expect(serviceEnv(three.services?.['go-vips'] ?? {}).get('GOMAXPROCS')).toBe('3');
 
     const skewed = broken((s) => {
       const ts = s['ts-service'] ?? {};
@@ -159,12 +173,19 @@ describe('docker-compose.yml', () => {
     });
     expect(checkContractEnv(skewed)).toEqual(['QUEUE_DEPTH differs: go-service 8, ts-service 64']);
     const threads = broken((s) => {
-      for (const name of ['go-service', 'ts-service']) {
+      for (const name of Object.keys(APP_SERVICES)) {
         const svc = s[name] ?? {};
         svc.environment = { ...Object.fromEntries(serviceEnv(svc)), UV_THREADPOOL_SIZE: '16' };
       }
     });
-    expect(checkContractEnv(threads)).toHaveLength(2);
+    expect(checkContractEnv(threads)).toHaveLength(3);
+    const unset = broken((s) => {
+      const vips = s['go-vips'] ?? {};
+      const env = Object.fromEntries(serviceEnv(vips));
+      delete env.GOMAXPROCS;
+      vips.environment = env;
+    });
+    expect(checkContractEnv(unset)).toEqual(['GOMAXPROCS must be set for every service (not set: go-vips)']);
   });
 
   it('runs k6 the way the harness expects', () => {
@@ -174,7 +195,14 @@ describe('docker-compose.yml', () => {
       'k6 must mount ./bench/k6 read-only at /scripts',
       'k6 must mount ./bench/results writable at /results',
     ]);
-    expect(checkK6(broken((s) => Object.assign(s.k6 ?? {}, { depends_on: ['go-service'] })))).toHaveLength(2);
+    expect(checkK6(broken((s) => Object.assign(s.k6 ?? {}, { depends_on: ['go-service'] })))).toHaveLength(3);
+    const withoutVips = broken((s) => {
+      const k6 = s.k6 ?? {};
+      const deps = { ...(k6.depends_on as Record<string, { condition: string }>) };
+      delete deps['go-vips'];
+      k6.depends_on = deps;
+    });
+    expect(checkK6(withoutVips)).toEqual(['k6 must wait until go-vips is healthy']);
   });
 
   it('lets the harness pin k6 and choose who writes the results', () => {

@@ -4,10 +4,11 @@ import { checkDockerfile, checkSharpRuntime, type DockerfileInput, readDockerfil
 import { buildOf, loadCompose } from './compose.js';
 import { contextCopySources, finalUser, parseInstructions, parseStages, stageEnv } from './dockerfile.js';
 import { parseDockerignore } from './dockerignore.js';
+import { checkLibvipsImage, readLibvipsPins } from './libvips.js';
 import { COMPOSE_FILE, ROOT } from './paths.js';
 
 /** Each service's Dockerfile, read from the build section of docker-compose.yml (so both must agree). */
-function dockerfileOf(service: 'go-service' | 'ts-service'): DockerfileInput {
+function dockerfileOf(service: 'go-service' | 'ts-service' | 'go-vips'): DockerfileInput {
   const build = buildOf(loadCompose(COMPOSE_FILE).services?.[service] ?? {});
   if (build === undefined) throw new Error(`${service} has no build section`);
   return readDockerfile(service, join(ROOT, build.context), build.dockerfile);
@@ -15,6 +16,7 @@ function dockerfileOf(service: 'go-service' | 'ts-service'): DockerfileInput {
 
 const go = dockerfileOf('go-service');
 const ts = dockerfileOf('ts-service');
+const vips = dockerfileOf('go-vips');
 
 const sample = `# syntax=docker/dockerfile:1
 ARG BASE=debian:bookworm-slim
@@ -88,6 +90,56 @@ describe('apps/ts-service/Dockerfile', () => {
   });
 });
 
+describe('go-service/Dockerfile.vips', () => {
+  const pins = readLibvipsPins(ROOT);
+
+  it('is multi-stage, copies what exists, runs as non-root with a healthcheck', () => {
+    expect(checkDockerfile(vips)).toEqual([]);
+  });
+
+  it('keeps libvips on glibc with bounded malloc arenas', () => {
+    expect(checkSharpRuntime(vips)).toEqual([]);
+  });
+
+  it('carries the libvips the repository builds and tests go-vips with', () => {
+    expect(pins.packages).toEqual({
+      '@img/sharp-libvips-dev': '1.3.4',
+      '@img/sharp-libvips-linux-x64': '1.3.4',
+    });
+    expect(pins.linked).toBe('libvips-cpp.so.8.18.7');
+    expect(checkLibvipsImage(vips, pins)).toEqual([]);
+  });
+
+  it('fails on another version, a tampered hash or a package the repo does not pin', () => {
+    const bumped = {
+      ...vips,
+      text: vips.text.replace('@img/sharp-libvips-dev@1.3.4', '@img/sharp-libvips-dev@1.3.5'),
+    };
+    expect(checkLibvipsImage(bumped, pins)).toEqual([
+      'go-vips: fetches @img/sharp-libvips-dev@1.3.5, the repo pins 1.3.4',
+    ]);
+    const tampered = { ...vips, text: vips.text.replace(/sha512-GJ\/\//, 'sha512-XX//') };
+    expect(checkLibvipsImage(tampered, pins)).toEqual([
+      expect.stringMatching(
+        /@img\/sharp-libvips-linux-x64@1.3.4 integrity sha512-XX.* is not pnpm-lock.yaml's/,
+      ),
+    ]);
+    const otherLib = { ...pins, linked: 'libvips-cpp.so.8.17.0' };
+    expect(checkLibvipsImage(vips, otherLib)).toEqual([
+      'go-vips: does not ship lib/libvips-cpp.so.8.17.0',
+      'go-vips: does not check libvips 8.17.0',
+    ]);
+    const extra = { ...pins, packages: { ...pins.packages, '@img/sharp-libvips-linux-arm64': '1.3.4' } };
+    expect(checkLibvipsImage(vips, extra)).toEqual([
+      'go-vips: does not fetch @img/sharp-libvips-linux-arm64@1.3.4 with its integrity',
+    ]);
+    const fewer = { ...pins, packages: { '@img/sharp-libvips-linux-x64': '1.3.4' } };
+    expect(checkLibvipsImage(vips, fewer)).toEqual([
+      'go-vips: fetches @img/sharp-libvips-dev, which the repo does not pin',
+    ]);
+  });
+});
+
 describe('the Dockerfile checks fail on broken input', () => {
   const base = { name: 'x', contextDir: ROOT, ignore: parseDockerignore('') };
   const good = 'FROM node:26-bookworm-slim AS build\nFROM node:26-bookworm-slim\nHEALTHCHECK CMD ["true"]\n';
@@ -105,7 +157,7 @@ describe('the Dockerfile checks fail on broken input', () => {
   it('a single stage, an unpinned base, no healthcheck', () => {
     expect(checkDockerfile({ ...base, text: 'FROM node:latest\nUSER node\n' })).toEqual([
       'x: build and runtime stages expected, found 1',
-      'x: FROM node:latest is not a pinned base image container-check can provide',
+      'x: FROM node:latest is not one of the pinned base images the stack is proven with',
       'x: the final stage has no HEALTHCHECK',
     ]);
   });

@@ -57,6 +57,15 @@ describe('the ignore files', () => {
     );
     expect(ignore.excludes('go.mod')).toBe(false);
     expect(ignore.excludes('cmd/go-service/main.go')).toBe(false);
+    // go-vips is built from the same context: libvips comes from npm inside the build, never from the host.
+    const vipsIgnore = loadDockerignore(goCtx, join(goCtx, 'Dockerfile.vips'));
+    expect(
+      checkIgnored('go-service/.dockerignore', vipsIgnore, [
+        'node_modules/@img/sharp-libvips-linux-x64/lib/libvips-cpp.so.8.18.7',
+        'bin/go-service-vips',
+      ]),
+    ).toEqual([]);
+    expect(vipsIgnore.excludes('internal/services/vips.go')).toBe(false);
   });
 
   it('the check fails when an ignore file forgets something', () => {

@@ -18,7 +18,7 @@ interface Panel {
   targets: { expr: string; datasource: { uid: string } }[];
 }
 
-// Contract metric names (DESIGN §2; METRIC_NAMES and PROCESS_METRIC_NAMES in @rtip/contract).
+// Contract metric names (METRIC_NAMES and PROCESS_METRIC_NAMES in @rtip/contract).
 const CONTRACT_METRICS = [
   'http_requests_total',
   'http_request_duration_seconds',
@@ -43,7 +43,7 @@ const datasources = parse(
 ) as { datasources: { uid: string; url: string }[] };
 
 describe('observe profile', () => {
-  it('Prometheus scrapes /metrics of both services at their compose addresses', () => {
+  it('Prometheus scrapes /metrics of every service at its compose address', () => {
     const compose = loadCompose(COMPOSE_FILE);
     for (const [name, port] of Object.entries(APP_SERVICES)) {
       const job = prometheus.scrape_configs.find((c) => c.job_name === name);
@@ -53,10 +53,11 @@ describe('observe profile', () => {
       expect(servicePorts(compose.services?.[name] ?? {}).map((p) => p.target)).toContain(String(port));
     }
     const labels = prometheus.scrape_configs.map((c) => c.static_configs[0]?.labels?.implementation);
-    expect(labels).toEqual(['go', 'ts']);
+    // The contract's IMPLEMENTATIONS, one label each.
+    expect(labels).toEqual(['go', 'ts', 'go-vips']);
   });
 
-  it('the dashboard compares both, reading only contract metrics from the provisioned datasource', () => {
+  it('the dashboard compares the implementations, reading only contract metrics from the provisioned datasource', () => {
     const uid = datasources.datasources[0]?.uid;
     expect(datasources.datasources[0]?.url).toBe('http://prometheus:9090');
     expect(dashboard.panels.length).toBeGreaterThan(5);

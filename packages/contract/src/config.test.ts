@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { parseConfig } from './config.js';
+import { CONFIG_VARIABLES, LINGER_DEFAULTS, parseConfig } from './config.js';
 
 const defaults = { port: 8081, cpus: 2 };
 
@@ -16,6 +16,9 @@ describe('parseConfig', () => {
         queueDepth: 8,
         requestTimeoutMs: 30_000,
         shutdownTimeoutMs: 10_000,
+        lingerTimeoutMs: 30_000,
+        lingerIdleMs: 5_000,
+        maxLingering: 256,
         logLevel: 'info',
       },
     });
@@ -32,6 +35,9 @@ describe('parseConfig', () => {
         QUEUE_DEPTH: '0',
         REQUEST_TIMEOUT_MS: '50',
         SHUTDOWN_TIMEOUT_MS: '60',
+        LINGER_TIMEOUT_MS: '700',
+        LINGER_IDLE_MS: '80',
+        MAX_LINGERING: '0',
         LOG_LEVEL: 'debug',
       },
       defaults,
@@ -47,9 +53,25 @@ describe('parseConfig', () => {
         queueDepth: 0,
         requestTimeoutMs: 50,
         shutdownTimeoutMs: 60,
+        lingerTimeoutMs: 700,
+        lingerIdleMs: 80,
+        maxLingering: 0,
         logLevel: 'debug',
       },
     });
+  });
+
+  it('takes its linger defaults from LINGER_DEFAULTS and documents every variable', () => {
+    expect(parseConfig({}, defaults)).toMatchObject({
+      config: {
+        lingerTimeoutMs: LINGER_DEFAULTS.timeoutMs,
+        lingerIdleMs: LINGER_DEFAULTS.idleMs,
+        maxLingering: LINGER_DEFAULTS.max,
+      },
+    });
+    expect(CONFIG_VARIABLES.LINGER_TIMEOUT_MS.default).toBe(String(LINGER_DEFAULTS.timeoutMs));
+    expect(CONFIG_VARIABLES.LINGER_IDLE_MS.default).toBe(String(LINGER_DEFAULTS.idleMs));
+    expect(CONFIG_VARIABLES.MAX_LINGERING.default).toBe(String(LINGER_DEFAULTS.max));
   });
 
   it('derives QUEUE_DEPTH from CONCURRENCY', () => {
@@ -63,6 +85,9 @@ describe('parseConfig', () => {
         CONCURRENCY: '0',
         MAX_UPLOAD_BYTES: 'lots',
         REQUEST_TIMEOUT_MS: '-1',
+        LINGER_TIMEOUT_MS: '0',
+        LINGER_IDLE_MS: '2147483648',
+        MAX_LINGERING: 'many',
         LOG_LEVEL: 'loud',
       },
       defaults,
@@ -74,6 +99,9 @@ describe('parseConfig', () => {
       'PORT',
       'MAX_UPLOAD_BYTES',
       'REQUEST_TIMEOUT_MS',
+      'LINGER_TIMEOUT_MS',
+      'LINGER_IDLE_MS',
+      'MAX_LINGERING',
       'LOG_LEVEL',
     ]);
   });

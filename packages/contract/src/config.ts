@@ -20,6 +20,9 @@ export interface ServiceConfig {
   queueDepth: number;
   requestTimeoutMs: number;
   shutdownTimeoutMs: number;
+  lingerTimeoutMs: number;
+  lingerIdleMs: number;
+  maxLingering: number;
   logLevel: LogLevel;
 }
 
@@ -47,10 +50,29 @@ export const CONFIG_VARIABLES = {
     description: 'Deadline for queueing plus processing (503 beyond).',
   },
   SHUTDOWN_TIMEOUT_MS: { default: '10000', description: 'Grace period for in-flight requests on SIGTERM.' },
+  LINGER_TIMEOUT_MS: {
+    default: '30000',
+    description: 'After an early answer, longest time spent reading and discarding the rest of the body.',
+  },
+  LINGER_IDLE_MS: {
+    default: '5000',
+    description: 'After an early answer, longest wait for the next body byte before closing.',
+  },
+  MAX_LINGERING: {
+    default: '256',
+    description:
+      'Connections lingering after an early answer at once; beyond, closed right after the answer.',
+  },
   LOG_LEVEL: { default: 'info', description: 'One of debug, info, warn, error.' },
 } as const;
 
 export type ConfigVariable = keyof typeof CONFIG_VARIABLES;
+
+/** Bounds of the lingering close after an early answer; the README ("Early answers") says why these. */
+export const LINGER_DEFAULTS = { timeoutMs: 30_000, idleMs: 5_000, max: 256 } as const;
+
+/** Longest delay Node.js timers accept (2^31 − 1 ms); Go reads the same range. */
+const MAX_TIMER_MS = 2_147_483_647;
 
 export type ConfigResult = { ok: true; config: ServiceConfig } | { ok: false; errors: string[] };
 
@@ -87,6 +109,9 @@ export function parseConfig(env: Env, defaults: { port: number; cpus: number }):
     queueDepth: int('QUEUE_DEPTH', 4 * concurrency, 0, 1_000_000),
     requestTimeoutMs: int('REQUEST_TIMEOUT_MS', 30_000, 1),
     shutdownTimeoutMs: int('SHUTDOWN_TIMEOUT_MS', 10_000, 0),
+    lingerTimeoutMs: int('LINGER_TIMEOUT_MS', LINGER_DEFAULTS.timeoutMs, 1, MAX_TIMER_MS),
+    lingerIdleMs: int('LINGER_IDLE_MS', LINGER_DEFAULTS.idleMs, 1, MAX_TIMER_MS),
+    maxLingering: int('MAX_LINGERING', LINGER_DEFAULTS.max, 0, 1_000_000),
     logLevel: 'info',
   };
 

@@ -38,7 +38,23 @@ export const METRICS = {
     help: 'Image bytes received (in) and sent (out).',
     labels: ['direction'],
   },
+  lingering: {
+    name: 'http_lingering_connections',
+    type: 'gauge',
+    help: 'Connections reading and discarding the rest of a request body after an early answer.',
+    labels: [],
+  },
+  lingerCloses: {
+    name: 'http_lingering_closes_total',
+    type: 'counter',
+    help: 'Connections closed after an early answer, by outcome: drained, timed_out or capped.',
+    labels: ['outcome'],
+  },
 } as const;
+
+/** How a lingering close ends; every outcome is exported (at 0) from the start. */
+export const LINGER_OUTCOMES = ['drained', 'timed_out', 'capped'] as const;
+export type LingerOutcome = (typeof LINGER_OUTCOMES)[number];
 
 export const METRIC_NAMES = Object.values(METRICS).map((m) => m.name);
 

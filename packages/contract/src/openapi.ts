@@ -84,7 +84,12 @@ export function buildOpenApiDocument(): Record<string, Json> {
         post: {
           summary: 'Process an image',
           description:
-            'The format is decided by magic bytes: JPEG, PNG, WebP, GIF (first frame). Errors are RFC 9457 problem+json.',
+            'The format is decided by magic bytes: JPEG, PNG, WebP, GIF (first frame). Errors are RFC 9457 problem+json.\n\n' +
+            'An error decided before the body has been read to its end (413 by declared length or mid-stream, 503 before ' +
+            'the body, 400/415 from the request line and headers) is written at once with `Connection: close`; the ' +
+            'service then reads and discards the rest of the body (at most `LINGER_TIMEOUT_MS`, and `LINGER_IDLE_MS` ' +
+            'without a byte) before closing, so the answer is not lost to a reset. `Expect: 100-continue` gets its ' +
+            '100 only once the service starts reading the body.',
           parameters: [
             { $ref: '#/components/parameters/RequestId' },
             ...Object.keys(OPTIONS).map((key) => ({ $ref: `#/components/parameters/${key}` })),

@@ -1,6 +1,5 @@
 // Reading the image out of a POST /process request: content type, size limit while streaming, multipart.
 
-import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Readable } from 'node:stream';
 import { baseMediaType, ContractError, MULTIPART_CONTENT_TYPE, RAW_CONTENT_TYPES } from '@rtip/contract';
 import { findImagePart, multipartBoundary } from './multipart.js';
@@ -103,42 +102,6 @@ export function readIncomingLimited(incoming: Readable, limit: number): Promise<
     incoming.on('end', onEnd);
     incoming.on('error', onError);
     incoming.on('close', onClose);
-  });
-}
-
-/**
- * Reads and drops the rest of a body the service will not use, resolving once it has ended, so the answer
- * goes out after the client has finished sending and it never meets a reset. Past `limit` dropped bytes the
- * connection is cut instead.
- */
-export function discardBody(incoming: Readable, limit: number): Promise<void> {
-  if (incoming.readableEnded || incoming.destroyed) return Promise.resolve();
-  return new Promise((resolve) => {
-    let dropped = 0;
-    incoming.on('data', (chunk: Buffer) => {
-      dropped += chunk.byteLength;
-      if (dropped > limit) incoming.destroy();
-    });
-    incoming.once('end', () => resolve());
-    incoming.once('close', () => resolve());
-    incoming.on('error', () => undefined);
-    incoming.resume();
-  });
-}
-
-/**
- * After answering 413 to a body still arriving: once the answer is out, stop writing (FIN) but keep reading and
- * dropping for a moment before closing, so the client reads the 413 instead of a reset (Go's server does the
- * same). Closing at once with unread data in the socket makes the kernel send RST, which can destroy the answer.
- */
-export function closeAfterAnswer(incoming: IncomingMessage, outgoing: ServerResponse): void {
-  const socket = incoming.socket;
-  incoming.on('data', () => undefined);
-  incoming.on('error', () => undefined);
-  incoming.resume();
-  outgoing.once('finish', () => {
-    socket.end();
-    setTimeout(() => socket.destroy(), 1_000).unref();
   });
 }
 

@@ -9,7 +9,5 @@ export interface AppEnv {
     errorCode: ErrorCode | undefined;
     /** Request body bytes actually read. */
     bytesIn: number | undefined;
-    /** True while a POST body may still be unread, so an error answer closes the connection. */
-    bodyUnread: boolean | undefined;
   };
 }

@@ -1,6 +1,5 @@
 // The one writer of RFC 9457 problem+json answers, and the headers some codes carry.
 
-import type { IncomingMessage, ServerResponse } from 'node:http';
 import {
   buildProblem,
   type ContractError,
@@ -9,7 +8,6 @@ import {
   RETRY_AFTER_SECONDS,
 } from '@rtip/contract';
 import type { Context } from 'hono';
-import { closeAfterAnswer } from './body.js';
 import type { AppEnv } from './env.js';
 
 /** Answers `err` as problem+json; extra headers (e.g. Allow) are added as given. */
@@ -28,11 +26,8 @@ export function problemResponse(
     ...extra,
   };
   if (err.code === 'OVERLOADED') headers['Retry-After'] = String(RETRY_AFTER_SECONDS);
-  // A body we will not read (413): close the connection once the answer is out, without a reset.
-  if (c.get('bodyUnread')) {
-    const { incoming, outgoing } = (c.env ?? {}) as { incoming?: IncomingMessage; outgoing?: ServerResponse };
-    if (incoming && outgoing) closeAfterAnswer(incoming, outgoing);
-    else headers.Connection = 'close';
-  }
+  // A body over the limit ends the connection, even one that ended within the read that crossed the limit. Any
+  // answer before the body was read to its end is sent by the server's edge (http/early-answer.ts).
+  if (err.code === 'PAYLOAD_TOO_LARGE') headers.Connection = 'close';
   return c.body(body, err.status as 400, headers);
 }

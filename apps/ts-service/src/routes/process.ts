@@ -1,6 +1,6 @@
-// POST /process: options, then content type and size, then the body, then admission and the pipeline.
+// POST /process: options, content type, declared size and draining before the body (a refusal then is an early
+// answer, see http/early-answer.ts), then the body, then admission and the pipeline.
 
-import type { Readable } from 'node:stream';
 import {
   ContractError,
   type ProcessOptions,
@@ -10,15 +10,8 @@ import {
 } from '@rtip/contract';
 import { Hono } from 'hono';
 import type { AppDeps } from '../deps.js';
-import {
-  type BodyKind,
-  bodyKind,
-  discardBody,
-  imageFromBody,
-  payloadTooLarge,
-  readIncomingLimited,
-  readLimited,
-} from '../http/body.js';
+import { bodyKind, imageFromBody, payloadTooLarge, readIncomingLimited, readLimited } from '../http/body.js';
+import { type NodeBindings, sendContinue } from '../http/early-answer.js';
 import type { AppEnv } from '../http/env.js';
 import { processImage } from '../pipeline/process-image.js';
 
@@ -30,37 +23,27 @@ export function processRoutes(deps: AppDeps): Hono<AppEnv> {
   const route = new Hono<AppEnv>();
 
   route.post('/process', async (c) => {
-    c.set('bodyUnread', true);
-    const incoming = (c.env as { incoming?: Readable } | undefined)?.incoming;
-    let options: ProcessOptions;
-    let kind: BodyKind;
-    try {
-      // Options first: a bad query is 400 whatever the body is.
-      const parsed = parseOptions(new URL(c.req.url).searchParams);
-      if (!parsed.ok) throw parsed.error;
-      options = parsed.options;
-      if (deps.lifecycle.draining) {
-        throw new ContractError('OVERLOADED', 'The service is shutting down; retry on another instance.');
-      }
-      kind = bodyKind(c.req.header('content-type'));
-      const declared = c.req.header('content-length');
-      if (declared !== undefined && Number(declared) > config.maxUploadBytes) {
-        throw payloadTooLarge(config.maxUploadBytes);
-      }
-    } catch (err) {
-      // Refused before the body was read: swallow what the client still sends (up to the upload limit) so
-      // it gets this answer instead of a reset connection. A declared oversized body is not waited for.
-      if (incoming && !(err instanceof ContractError && err.code === 'PAYLOAD_TOO_LARGE')) {
-        await discardBody(incoming, config.maxUploadBytes);
-        c.set('bodyUnread', false);
-      }
-      throw err;
+    const node = c.env as Partial<NodeBindings> | undefined;
+    // Options first: a bad query is 400 whatever the body is.
+    const parsed = parseOptions(new URL(c.req.url).searchParams);
+    if (!parsed.ok) throw parsed.error;
+    const options: ProcessOptions = parsed.options;
+    const kind = bodyKind(c.req.header('content-type'));
+    const declared = c.req.header('content-length');
+    if (declared !== undefined && Number(declared) > config.maxUploadBytes) {
+      throw payloadTooLarge(config.maxUploadBytes);
+    }
+    if (deps.lifecycle.draining) {
+      throw new ContractError('OVERLOADED', 'The service is shutting down; retry on another instance.');
     }
     // Under @hono/node-server read the Node stream itself; elsewhere (app.request in tests) the web stream.
-    const body = incoming
-      ? await readIncomingLimited(incoming, config.maxUploadBytes)
-      : await readLimited(c.req.raw.body, config.maxUploadBytes);
-    c.set('bodyUnread', false);
+    let body: Buffer;
+    if (node?.incoming && node.outgoing) {
+      sendContinue(node.incoming, node.outgoing);
+      body = await readIncomingLimited(node.incoming, config.maxUploadBytes);
+    } else {
+      body = await readLimited(c.req.raw.body, config.maxUploadBytes);
+    }
     c.set('bytesIn', body.byteLength);
 
     const image = imageFromBody(body, kind);

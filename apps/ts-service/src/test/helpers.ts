@@ -1,9 +1,11 @@
 // Test helpers: apps built from vector configs, requests built from vectors, fixtures.
 
+import type { AddressInfo } from 'node:net';
 import { parseConfig, readFixture, type ServiceConfig, type Vector } from '@rtip/contract';
 import { pino } from 'pino';
 import { createApp } from '../app.js';
 import { type AppDeps, createDeps } from '../deps.js';
+import { serveApp } from '../http/serve.js';
 
 export const silentLogger = pino({ level: 'silent' });
 
@@ -22,6 +24,36 @@ export function testDeps(env: Record<string, string> = {}, overrides: Partial<Ap
 export function testApp(env: Record<string, string> = {}, overrides: Partial<AppDeps> = {}) {
   const deps = testDeps(env, overrides);
   return { app: createApp(deps), deps };
+}
+
+export interface RunningServer {
+  url: string;
+  port: number;
+  deps: AppDeps;
+  close: () => Promise<void>;
+}
+
+/** The app on a real HTTP server (the process's edge: early answers, 100-continue), on an ephemeral port. */
+export function startServer(env: Record<string, string> = {}): Promise<RunningServer> {
+  const deps = testDeps(env);
+  return new Promise((resolve) => {
+    const server = serveApp(
+      createApp(deps),
+      deps.linger,
+      { port: 0, hostname: '127.0.0.1' },
+      (info: AddressInfo) =>
+        resolve({
+          url: `http://127.0.0.1:${info.port}`,
+          port: info.port,
+          deps,
+          close: () =>
+            new Promise<void>((done) => {
+              server.closeAllConnections();
+              server.close(() => done());
+            }),
+        }),
+    );
+  });
 }
 
 /** The request a vector describes, for app.request() (path with query, and init). */

@@ -1,0 +1,214 @@
+//go:build !vips
+
+package services
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"image"
+	"image/draw"
+	"image/gif"
+	"image/jpeg"
+	"image/png"
+	"runtime"
+	"runtime/debug"
+	"time"
+
+	"github.com/rtip/go-service/internal/exif"
+	"golang.org/x/image/webp"
+)
+
+// The pure-Go backend: standard library decoders (x/image for WebP), one
+// combined orientation move, a Go Lanczos3 and the service's own gray JPEG
+// encoder. No cgo: the binary is static.
+
+// Implementation is the name GET /info reports for this build.
+const Implementation = "go"
+
+// Init prepares the backend; the pure-Go one needs nothing.
+func Init() error { return nil }
+
+// Libraries are the codec libraries GET /info reports.
+func Libraries() map[string]string {
+	return map[string]string{
+		"image":              "go stdlib " + runtime.Version(),
+		"golang.org/x/image": xImageVersion(),
+	}
+}
+
+// xImageVersion is the golang.org/x/image version this binary was built
+// with, from the build info (go.mod pins it; the constant is the fallback).
+func xImageVersion() string {
+	if bi, ok := debug.ReadBuildInfo(); ok {
+		for _, m := range bi.Deps {
+			if m.Path == "golang.org/x/image" {
+				return m.Version
+			}
+		}
+	}
+	return "v0.48.0"
+}
+
+// source is an image whose header has been read.
+type source struct {
+	format Format
+	data   []byte
+	width  int
+	height int
+}
+
+// open reads the header: size from the decoder's DecodeConfig, orientation
+// from the service's own EXIF parser.
+func open(format Format, data []byte) (*source, header, error) {
+	cfg, err := decodeConfig(format, data)
+	if err != nil {
+		return nil, header{}, errorf(KindUndecodable, err, "cannot read the %s header", format)
+	}
+	h := header{width: cfg.Width, height: cfg.Height, orientation: 1}
+	switch format {
+	case FormatJPEG:
+		h.orientation = exif.JPEGOrientation(data)
+	case FormatPNG:
+		h.orientation = exif.PNGOrientation(data)
+	case FormatWebP:
+		h.orientation = exif.WebPOrientation(data)
+	}
+	return &source{format: format, data: data, width: cfg.Width, height: cfg.Height}, h, nil
+}
+
+func (s *source) close() {}
+
+// process decodes (decode), moves and resamples the pixels (transform) and
+// encodes (encode).
+func (s *source) process(ctx context.Context, o Options, orient orientation, plan Plan) (*Result, error) {
+	format := s.format
+	t0 := time.Now()
+	img, err := decode(format, s.data)
+	if err != nil {
+		return nil, errorf(KindUndecodable, err, "cannot decode the %s image: it is corrupt or truncated", format)
+	}
+	hasAlpha := inspect(format, s.data, img)
+	if b := img.Bounds(); b != image.Rect(0, 0, s.width, s.height) {
+		// A GIF frame may cover part of the logical screen.
+		canvas := image.NewRGBA(image.Rect(0, 0, s.width, s.height))
+		draw.Draw(canvas, b, img, b.Min, draw.Src)
+		img = canvas
+	}
+	t1 := time.Now()
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
+
+	ow, oh := orient.orientedSize(s.width, s.height)
+	e := encoded{gray: o.Grayscale, alpha: hasAlpha && o.Format == FormatPNG, quality: o.Quality, format: o.Format}
+	resizes := plan.Resizes(ow, oh)
+	if ycc, ok := img.(*image.YCbCr); ok && format == FormatJPEG && !e.gray && o.Format == FormatJPEG && orient == identity && !resizes {
+		// Colour JPEG to colour JPEG with nothing to do: skip RGBA entirely.
+		e.ycbcrJPEG = func(buf *bytes.Buffer) error {
+			return jpeg.Encode(buf, ycc, &jpeg.Options{Quality: o.Quality})
+		}
+		e.bm = &bitmap{W: s.width, H: s.height}
+	} else {
+		var webpRGBA *bitmap
+		if format == FormatWebP {
+			webpRGBA, _ = webpToRGBA(img)
+		}
+		switch {
+		case webpRGBA != nil && e.gray && !hasAlpha:
+			e.bm = lumaOf(webpRGBA)
+		case webpRGBA != nil:
+			e.bm = webpRGBA
+		case e.gray && !hasAlpha:
+			e.bm = toGray(img)
+		case e.alpha:
+			e.bm = toNRGBA(img)
+		default:
+			e.bm = toRGBA(img)
+		}
+		img = nil
+		e.bm = orient.apply(e.bm)
+		if err := ctx.Err(); err != nil {
+			return nil, err
+		}
+		if resizes {
+			e.bm = resize(e.bm, plan)
+		}
+	}
+	t2 := time.Now()
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
+
+	buf, err := encode(e)
+	if err != nil {
+		return nil, fmt.Errorf("encode %s: %w", o.Format, err)
+	}
+	return &Result{
+		buf: buf, Width: e.bm.W, Height: e.bm.H, ContentType: o.Format.ContentType(),
+		Decode: t1.Sub(t0), Transform: t2.Sub(t1), Encode: time.Since(t2),
+	}, nil
+}
+
+func decodeConfig(f Format, data []byte) (cfg image.Config, err error) {
+	defer func() {
+		if r := recover(); r != nil {
+			err = fmt.Errorf("decoder panic: %v", r)
+		}
+	}()
+	r := bytes.NewReader(data)
+	switch f {
+	case FormatJPEG:
+		return jpeg.DecodeConfig(r)
+	case FormatPNG:
+		return png.DecodeConfig(r)
+	case FormatGIF:
+		return gif.DecodeConfig(r)
+	case FormatWebP:
+		return webp.DecodeConfig(r)
+	}
+	return cfg, fmt.Errorf("unknown format")
+}
+
+// decode turns a decoder panic on hostile input into an error: for the
+// client it is an undecodable image like any other.
+func decode(f Format, data []byte) (img image.Image, err error) {
+	defer func() {
+		if r := recover(); r != nil {
+			img, err = nil, fmt.Errorf("decoder panic: %v", r)
+		}
+	}()
+	r := bytes.NewReader(data)
+	switch f {
+	case FormatJPEG:
+		return jpeg.Decode(r)
+	case FormatPNG:
+		return png.Decode(r)
+	case FormatGIF:
+		return gif.Decode(r)
+	case FormatWebP:
+		return webp.Decode(r)
+	}
+	return nil, fmt.Errorf("unknown format")
+}
+
+// inspect reports whether the input has an alpha channel, by its format's
+// signals rather than by its pixel values.
+func inspect(f Format, data []byte, img image.Image) (hasAlpha bool) {
+	switch f {
+	case FormatPNG:
+		ct, trns := pngInfo(data)
+		return ct == 4 || ct == 6 || trns
+	case FormatWebP:
+		return webpHasAlpha(data)
+	case FormatGIF:
+		if m, ok := img.(*image.Paletted); ok {
+			for _, c := range m.Palette {
+				if _, _, _, a := c.RGBA(); a != 0xffff {
+					return true
+				}
+			}
+		}
+	}
+	return false
+}
