@@ -92,7 +92,13 @@ const affinity =
     .stdout?.toString()
     .trim() ?? 'unknown';
 
+const FLOOR_MISSING = 'n/a';
 console.log(`# pipeline benchmark ${new Date().toISOString()}`);
+if (!hasFloor) {
+  console.log(
+    'The floor is missing: djpeg/cjpeg (Debian: libjpeg-turbo-progs) or /usr/bin/time (Debian: time) are not installed; its columns say n/a.',
+  );
+}
 console.log(
   `node ${process.version}, sharp ${sharp.versions.sharp}, libvips ${sharp.versions.vips}, sharp.concurrency ${sharp.concurrency()}, ${affinity}, iterations ${ITERATIONS}`,
 );
@@ -152,8 +158,9 @@ for (const c of CASES) {
     median(stages.map((s) => s.transform)),
     median(stages.map((s) => s.encode)),
   ].map((v) => v.toFixed(1));
+  const floorText = (v: number, digits: number) => (hasFloor ? v.toFixed(digits) : FLOOR_MISSING);
   console.log(
-    `| ${c.image} | ${c.query} | ${floorCpu.toFixed(1)} | ${median(oursCpu).toFixed(1)} | **${(median(oursCpu) / floorCpu).toFixed(2)}×** | ${median(referenceCpu).toFixed(1)} | ${floorWall.toFixed(1)} / ${median(ours).toFixed(1)} (${parts.join(' / ')}) | ${(loopMax / 1e6).toFixed(1)} |`,
+    `| ${c.image} | ${c.query} | ${floorText(floorCpu, 1)} | ${median(oursCpu).toFixed(1)} | **${floorText(median(oursCpu) / floorCpu, 2)}×** | ${median(referenceCpu).toFixed(1)} | ${floorText(floorWall, 1)} / ${median(ours).toFixed(1)} (${parts.join(' / ')}) | ${(loopMax / 1e6).toFixed(1)} |`,
   );
 }
 console.log('');
