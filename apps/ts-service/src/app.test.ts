@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import { LINGER_OUTCOMES, METRIC_NAMES, openApiText, type Problem, ROUTES } from '@rtip/contract';
 import { describe, expect, it } from 'vitest';
 import { Admission } from './admission.js';
@@ -42,7 +43,13 @@ describe('operational endpoints', () => {
     expect(info.implementation).toBe('ts');
     expect(info.version).toBe('0.1.0');
     expect(info.runtime).toEqual({ name: 'node', version: process.version });
-    expect(info.libraries).toMatchObject({ sharp: '0.35.5', hono: '4.13.19' });
+    // The versions this package pins exactly (package.json) must be the ones installed and reported.
+    const pinned = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')).dependencies;
+    expect(info.libraries).toMatchObject({
+      sharp: pinned.sharp,
+      hono: pinned.hono,
+      honoNodeServer: pinned['@hono/node-server'],
+    });
     expect(info.libraries?.libvips).toMatch(/^\d+\.\d+\.\d+$/);
     expect(info.limits).toEqual({
       maxUploadBytes: 26_214_400,

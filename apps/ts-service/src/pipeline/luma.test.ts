@@ -4,17 +4,29 @@ import { LUMA_SLICE_PIXELS, lumaSync, toLuma } from './luma.js';
 const exact = (r: number, g: number, b: number) => Math.floor((299 * r + 587 * g + 114 * b + 500) / 1000);
 
 describe('Rec.601 luma', () => {
-  it('is round(0.299 R + 0.587 G + 0.114 B) for every 8-bit colour (checked on a 1/5 lattice and the ties)', () => {
-    const src: number[] = [];
-    for (let r = 0; r < 256; r += 5)
-      for (let g = 0; g < 256; g += 5) for (let b = 0; b < 256; b += 5) src.push(r, g, b);
-    // Exact halves: 299R + 587G + 114B ≡ 500 (mod 1000) round up.
-    src.push(0, 0, 0, 255, 255, 255, 1, 1, 0); // 886 → 1
-    const out = lumaSync(Uint8Array.from(src), 3);
-    for (let i = 0; i < out.length; i++) {
-      expect(out[i]).toBe(exact(src[i * 3] as number, src[i * 3 + 1] as number, src[i * 3 + 2] as number));
+  it('is round(0.299 R + 0.587 G + 0.114 B), halves up, for all 16,777,216 8-bit colours', () => {
+    const src = new Uint8Array(256 * 256 * 256 * 3);
+    for (let c = 0, i = 0; c < 256 * 256 * 256; c++, i += 3) {
+      src[i] = c >> 16;
+      src[i + 1] = (c >> 8) & 255;
+      src[i + 2] = c & 255;
     }
-    expect(exact(255, 255, 255)).toBe(255);
+    const out = lumaSync(src, 3);
+    let wrong = 0;
+    let ties = 0;
+    for (let c = 0; c < out.length; c++) {
+      const r = c >> 16;
+      const g = (c >> 8) & 255;
+      const b = c & 255;
+      const sum = 299 * r + 587 * g + 114 * b; // thousandths of a level
+      if (sum % 1000 === 500) {
+        ties++;
+        if (out[c] !== (sum + 500) / 1000) wrong++; // an exact half goes up
+      } else if (out[c] !== exact(r, g, b)) wrong++;
+    }
+    expect(wrong).toBe(0);
+    expect(ties).toBe(16_782); // every exact half among the 8-bit colours was checked
+    expect([out[0], out[out.length - 1]]).toEqual([0, 255]);
   });
 
   it('keeps alpha as the second channel', () => {
