@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { Admission } from './admission.js';
+import { Admission, type AdmissionSettings } from './admission.js';
 
 function deferred() {
   let resolve!: () => void;
@@ -7,6 +7,23 @@ function deferred() {
     resolve = r;
   });
   return { promise, resolve };
+}
+
+/** An Admission that records its changes; `idle()` resolves when, after the call, nothing runs or waits. */
+function watched(settings: AdmissionSettings) {
+  const changes: Array<[number, number]> = [];
+  let wake: (() => void) | undefined;
+  const admission = new Admission(settings, {
+    onChange: (running, waiting) => {
+      changes.push([running, waiting]);
+      if (running === 0 && waiting === 0) wake?.();
+    },
+  });
+  const idle = () =>
+    new Promise<void>((resolve) => {
+      wake = resolve;
+    });
+  return { admission, changes, idle };
 }
 
 describe('Admission', () => {
@@ -35,7 +52,7 @@ describe('Admission', () => {
   });
 
   it('times out while queued, and the queued job never starts', async () => {
-    const admission = new Admission({ concurrency: 1, queueDepth: 1, timeoutMs: 30 });
+    const { admission, idle } = watched({ concurrency: 1, queueDepth: 1, timeoutMs: 30 });
     const gate = deferred();
     const first = admission.run(() => gate.promise).catch((err: unknown) => err);
     let secondStarted = false;
@@ -44,17 +61,14 @@ describe('Admission', () => {
     });
     await expect(second).rejects.toMatchObject({ code: 'PROCESSING_TIMEOUT' });
     expect(await first).toMatchObject({ code: 'PROCESSING_TIMEOUT' });
+    const released = idle();
     gate.resolve();
-    await new Promise((r) => setTimeout(r, 5));
+    await released; // the first job's slot is free again: a queued job that had not left would start now
     expect(secondStarted).toBe(false);
   });
 
   it('answers a running job at its deadline but holds the slot until the work really ends', async () => {
-    const changes: Array<[number, number]> = [];
-    const admission = new Admission(
-      { concurrency: 1, queueDepth: 0, timeoutMs: 20 },
-      { onChange: (r, w) => changes.push([r, w]) },
-    );
+    const { admission, changes, idle } = watched({ concurrency: 1, queueDepth: 0, timeoutMs: 20 });
     const gate = deferred();
     let aborted = false;
     const run = admission.run(async (signal) => {
@@ -67,8 +81,9 @@ describe('Admission', () => {
     expect(aborted).toBe(true);
     expect(admission.running).toBe(1);
     await expect(admission.run(async () => 1)).rejects.toMatchObject({ code: 'OVERLOADED' });
+    const released = idle();
     gate.resolve();
-    await new Promise((r) => setTimeout(r, 5));
+    await released;
     expect(admission.running).toBe(0);
     expect(changes.at(-1)).toEqual([0, 0]);
   });

@@ -107,7 +107,11 @@ func TestGracefulShutdown(t *testing.T) {
 		got <- answer{status: res.StatusCode}
 	}()
 	// Wait until the request is being processed, then signal.
+	inflightBy := time.Now().Add(10 * time.Second)
 	for !strings.Contains(scrape(t, base), "image_inflight 1") {
+		if time.Now().After(inflightBy) {
+			t.Fatal("the 12 MP request never showed as in flight")
+		}
 		time.Sleep(2 * time.Millisecond)
 	}
 	cancel()

@@ -40,7 +40,12 @@ func TestAdmission(t *testing.T) {
 		t.Fatal(err)
 	}
 	go func() { got <- d.Acquire(context.Background()) }()
-	time.Sleep(10 * time.Millisecond)
+	// a holds the only slot: d must not have one before a lets go (b's deadline above shows it waits).
+	select {
+	case err := <-got:
+		t.Fatalf("Acquire returned (%v) while the only slot was held", err)
+	default:
+	}
 	a.Release()
 	if err := <-got; err != nil {
 		t.Fatal(err)
