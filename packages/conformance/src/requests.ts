@@ -83,11 +83,18 @@ export function postChunked(baseUrl: string, total: number, timeoutMs = 30_000):
   return rawPost(baseUrl, { 'content-type': 'image/jpeg', 'transfer-encoding': 'chunked' }, total, timeoutMs);
 }
 
+/** Sends `total` bytes of a chunked body and then holds the request open: the answer can only come from them. */
+export function postChunkedAndHold(baseUrl: string, total: number, timeoutMs = 30_000): Promise<RawResponse> {
+  const headers = { 'content-type': 'image/jpeg', 'transfer-encoding': 'chunked' };
+  return rawPost(baseUrl, headers, total, timeoutMs, false);
+}
+
 function rawPost(
   baseUrl: string,
   headers: Record<string, string>,
   total: number,
   timeoutMs: number,
+  end = true,
 ): Promise<RawResponse> {
   return new Promise((resolve, reject) => {
     const req = httpRequest(`${baseUrl}/process`, { method: 'POST', headers, agent: false });
@@ -126,7 +133,7 @@ function rawPost(
           return;
         }
       }
-      if (!answered && total > 0) req.end();
+      if (!answered && total > 0 && end) req.end();
     };
     req.flushHeaders();
     if (total > 0) pump();
