@@ -11,6 +11,8 @@ describe('parseConfig', () => {
         port: 8081,
         host: '0.0.0.0',
         maxUploadBytes: 26_214_400,
+        maxInflightUploadBytes: 4 * 26_214_400,
+        uploadTimeoutMs: 30_000,
         maxInputPixels: 50_000_000,
         concurrency: 2,
         queueDepth: 8,
@@ -30,6 +32,8 @@ describe('parseConfig', () => {
         PORT: '9000',
         HOST: '127.0.0.1',
         MAX_UPLOAD_BYTES: '1000',
+        MAX_INFLIGHT_UPLOAD_BYTES: '1000',
+        UPLOAD_TIMEOUT_MS: '90',
         MAX_INPUT_PIXELS: '2000',
         CONCURRENCY: '3',
         QUEUE_DEPTH: '0',
@@ -48,6 +52,8 @@ describe('parseConfig', () => {
         port: 9000,
         host: '127.0.0.1',
         maxUploadBytes: 1000,
+        maxInflightUploadBytes: 1000,
+        uploadTimeoutMs: 90,
         maxInputPixels: 2000,
         concurrency: 3,
         queueDepth: 0,
@@ -74,8 +80,19 @@ describe('parseConfig', () => {
     expect(CONFIG_VARIABLES.MAX_LINGERING.default).toBe(String(LINGER_DEFAULTS.max));
   });
 
-  it('derives QUEUE_DEPTH from CONCURRENCY', () => {
+  it('derives QUEUE_DEPTH from CONCURRENCY and the upload budget from MAX_UPLOAD_BYTES', () => {
     expect(parseConfig({ CONCURRENCY: '5' }, defaults)).toMatchObject({ config: { queueDepth: 20 } });
+    expect(parseConfig({ MAX_UPLOAD_BYTES: '1000' }, defaults)).toMatchObject({
+      config: { maxInflightUploadBytes: 4000 },
+    });
+  });
+
+  it('refuses an upload budget smaller than one upload', () => {
+    const result = parseConfig({ MAX_UPLOAD_BYTES: '1000', MAX_INFLIGHT_UPLOAD_BYTES: '999' }, defaults);
+    expect(result).toEqual({
+      ok: false,
+      errors: ['MAX_INFLIGHT_UPLOAD_BYTES must be an integer from 1000 to 9007199254740991, got "999"'],
+    });
   });
 
   it('reports every invalid variable by name', () => {
@@ -88,6 +105,7 @@ describe('parseConfig', () => {
         LINGER_TIMEOUT_MS: '0',
         LINGER_IDLE_MS: '2147483648',
         MAX_LINGERING: 'many',
+        UPLOAD_TIMEOUT_MS: '0',
         LOG_LEVEL: 'loud',
       },
       defaults,
@@ -96,8 +114,9 @@ describe('parseConfig', () => {
     if (result.ok) return;
     expect(result.errors.map((e) => e.split(' ')[0])).toEqual([
       'CONCURRENCY',
-      'PORT',
       'MAX_UPLOAD_BYTES',
+      'PORT',
+      'UPLOAD_TIMEOUT_MS',
       'REQUEST_TIMEOUT_MS',
       'LINGER_TIMEOUT_MS',
       'LINGER_IDLE_MS',

@@ -15,6 +15,8 @@ export interface ServiceConfig {
   port: number;
   host: string;
   maxUploadBytes: number;
+  maxInflightUploadBytes: number;
+  uploadTimeoutMs: number;
   maxInputPixels: number;
   concurrency: number;
   queueDepth: number;
@@ -36,6 +38,16 @@ export const CONFIG_VARIABLES = {
   },
   HOST: { default: '0.0.0.0', description: 'Address to listen on.' },
   MAX_UPLOAD_BYTES: { default: '26214400', description: 'Largest accepted request body (413 beyond).' },
+  MAX_INFLIGHT_UPLOAD_BYTES: {
+    default: '4 × MAX_UPLOAD_BYTES',
+    description:
+      'Memory budget for request bodies held at once (being read, queued or processed); a body that does not fit is 503 OVERLOADED before it is read. At least MAX_UPLOAD_BYTES.',
+  },
+  UPLOAD_TIMEOUT_MS: {
+    default: '30000',
+    description:
+      'Deadline for reading a request body, from the end of its headers (408 UPLOAD_TIMEOUT beyond).',
+  },
   MAX_INPUT_PIXELS: {
     default: '50000000',
     description: 'Largest width×height of an input or planned output (422 IMAGE_TOO_LARGE beyond).',
@@ -47,7 +59,7 @@ export const CONFIG_VARIABLES = {
   },
   REQUEST_TIMEOUT_MS: {
     default: '30000',
-    description: 'Deadline for queueing plus processing (503 beyond).',
+    description: 'Deadline for queueing plus processing, counted once the body is read (503 beyond).',
   },
   SHUTDOWN_TIMEOUT_MS: { default: '10000', description: 'Grace period for in-flight requests on SIGTERM.' },
   LINGER_TIMEOUT_MS: {
@@ -70,6 +82,12 @@ export type ConfigVariable = keyof typeof CONFIG_VARIABLES;
 
 /** Bounds of the lingering close after an early answer; the README ("Early answers") says why these. */
 export const LINGER_DEFAULTS = { timeoutMs: 30_000, idleMs: 5_000, max: 256 } as const;
+
+/**
+ * Limits of the HTTP edge that are not settings: the same in every implementation, and stated in the README
+ * ("Edge policy"). Headers = the request line and every header line, as received, CRLFs included.
+ */
+export const EDGE_LIMITS = { maxHeaderBytes: 16_384, headersTimeoutMs: 10_000 } as const;
 
 /** Longest delay Node.js timers accept (2^31 − 1 ms); Go reads the same range. */
 const MAX_TIMER_MS = 2_147_483_647;
@@ -100,10 +118,13 @@ export function parseConfig(env: Env, defaults: { port: number; cpus: number }):
   };
 
   const concurrency = int('CONCURRENCY', Math.max(1, defaults.cpus), 1, 1024);
+  const maxUploadBytes = int('MAX_UPLOAD_BYTES', 26_214_400, 1);
   const config: ServiceConfig = {
     port: int('PORT', defaults.port, 0, 65535),
     host: env.HOST === undefined || env.HOST === '' ? '0.0.0.0' : env.HOST,
-    maxUploadBytes: int('MAX_UPLOAD_BYTES', 26_214_400, 1),
+    maxUploadBytes,
+    maxInflightUploadBytes: int('MAX_INFLIGHT_UPLOAD_BYTES', 4 * maxUploadBytes, maxUploadBytes),
+    uploadTimeoutMs: int('UPLOAD_TIMEOUT_MS', 30_000, 1, MAX_TIMER_MS),
     maxInputPixels: int('MAX_INPUT_PIXELS', 50_000_000, 1),
     concurrency,
     queueDepth: int('QUEUE_DEPTH', 4 * concurrency, 0, 1_000_000),

@@ -5,11 +5,16 @@ export const ERRORS = {
   INVALID_REQUEST: {
     status: 400,
     title: 'Invalid request',
-    when: 'malformed multipart, more than one image part',
+    when: 'malformed multipart or Content-Disposition, more than one image part; a request the HTTP parser refuses (Content-Length with Transfer-Encoding, raw non-ASCII or control bytes in the target, bad framing)',
   },
   MISSING_IMAGE: { status: 400, title: 'Missing image', when: 'no image part, or an empty body' },
   NOT_FOUND: { status: 404, title: 'Not found', when: 'unknown path' },
   METHOD_NOT_ALLOWED: { status: 405, title: 'Method not allowed', when: 'wrong method; Allow header set' },
+  UPLOAD_TIMEOUT: {
+    status: 408,
+    title: 'Upload timeout',
+    when: 'the body was not complete within UPLOAD_TIMEOUT_MS; the connection then closes',
+  },
   PAYLOAD_TOO_LARGE: {
     status: 413,
     title: 'Payload too large',
@@ -19,6 +24,16 @@ export const ERRORS = {
     status: 415,
     title: 'Unsupported media type',
     when: 'content type not accepted, or bytes not JPEG/PNG/WebP/GIF',
+  },
+  HEADERS_TOO_LARGE: {
+    status: 431,
+    title: 'Headers too large',
+    when: 'request line and headers over 16 KiB (EDGE_LIMITS.maxHeaderBytes); the connection then closes',
+  },
+  HEADERS_TIMEOUT: {
+    status: 408,
+    title: 'Headers timeout',
+    when: 'request line and headers not complete within 10 s (EDGE_LIMITS.headersTimeoutMs); the connection then closes',
   },
   UNDECODABLE_IMAGE: {
     status: 422,
@@ -33,7 +48,7 @@ export const ERRORS = {
   OVERLOADED: {
     status: 503,
     title: 'Overloaded',
-    when: 'more than CONCURRENCY + QUEUE_DEPTH requests want processing; Retry-After: 1',
+    when: 'more than CONCURRENCY + QUEUE_DEPTH complete bodies want processing, the body does not fit in MAX_INFLIGHT_UPLOAD_BYTES, or the service is draining; Retry-After: 1',
   },
   PROCESSING_TIMEOUT: {
     status: 503,

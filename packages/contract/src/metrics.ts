@@ -19,12 +19,35 @@ export const METRICS = {
     help: 'Time spent in each image stage.',
     labels: ['stage'],
   },
-  inflight: { name: 'image_inflight', type: 'gauge', help: 'Images being processed now.', labels: [] },
+  inflight: {
+    name: 'image_inflight',
+    type: 'gauge',
+    help: 'Requests holding a processing slot (decode, transform, encode).',
+    labels: [],
+  },
   queued: {
     name: 'image_queued',
     type: 'gauge',
-    help: 'Requests waiting for a processing slot.',
+    help: 'Requests with their whole body read, waiting for a processing slot.',
     labels: [],
+  },
+  uploading: {
+    name: 'image_uploading',
+    type: 'gauge',
+    help: 'Requests reading their body now (they hold upload budget, no processing slot).',
+    labels: [],
+  },
+  uploadReserved: {
+    name: 'image_upload_reserved_bytes',
+    type: 'gauge',
+    help: 'Bytes of MAX_INFLIGHT_UPLOAD_BYTES reserved by bodies being read, queued or processed.',
+    labels: [],
+  },
+  shed: {
+    name: 'image_shed_total',
+    type: 'counter',
+    help: 'Requests answered 503 OVERLOADED, by reason: queue_full, upload_budget or draining.',
+    labels: ['reason'],
   },
   rejected: {
     name: 'image_rejected_total',
@@ -51,6 +74,10 @@ export const METRICS = {
     labels: ['outcome'],
   },
 } as const;
+
+/** Why a request was refused with 503 OVERLOADED; every reason is exported (at 0) from the start. */
+export const SHED_REASONS = ['queue_full', 'upload_budget', 'draining'] as const;
+export type ShedReason = (typeof SHED_REASONS)[number];
 
 /** How a lingering close ends; every outcome is exported (at 0) from the start. */
 export const LINGER_OUTCOMES = ['drained', 'timed_out', 'capped'] as const;

@@ -54,8 +54,14 @@ const jsonResponse = (description: string, schema: Json): Json => ({
   content: { 'application/json': { schema } },
 });
 
+/** Answers the HTTP edge can give to any request, before it reaches a route (README, "Edge policy"). */
+const EDGE_CODES: ErrorCode[] = ['HEADERS_TOO_LARGE', 'HEADERS_TIMEOUT'];
+
 const getOperation = (summary: string, responses: Record<string, Json>): Json => ({
-  get: { summary, responses: { ...responses, ...errorResponses(['METHOD_NOT_ALLOWED']) } },
+  get: {
+    summary,
+    responses: { ...responses, ...errorResponses(['INVALID_REQUEST', 'METHOD_NOT_ALLOWED', ...EDGE_CODES]) },
+  },
 });
 
 /** Builds the document. Deterministic: the same tables give the same bytes. */
@@ -64,6 +70,8 @@ export function buildOpenApiDocument(): Record<string, Json> {
     .map(([name, v]) => `\`${name}\` (${v.default}): ${v.description}`)
     .join('\n- ');
   const imageBinary: Json = { type: 'string', contentMediaType: 'application/octet-stream' };
+  // An empty image is 400 MISSING_IMAGE, so the schema of a request body says at least one byte.
+  const imageUpload: Json = { ...imageBinary, minLength: 1 };
   return {
     openapi: '3.1.0',
     info: {
@@ -89,7 +97,9 @@ export function buildOpenApiDocument(): Record<string, Json> {
             'the body, 400/415 from the request line and headers) is written at once with `Connection: close`; the ' +
             'service then reads and discards the rest of the body (at most `LINGER_TIMEOUT_MS`, and `LINGER_IDLE_MS` ' +
             'without a byte) before closing, so the answer is not lost to a reset. `Expect: 100-continue` gets its ' +
-            '100 only once the service starts reading the body.',
+            '100 only once the service starts reading the body.\n\n' +
+            'Bodies in flight share the memory budget `MAX_INFLIGHT_UPLOAD_BYTES` (503 before the body when it does not fit); ' +
+            'a body must be complete within `UPLOAD_TIMEOUT_MS` (408); a processing place is taken only once the body is read.',
           parameters: [
             { $ref: '#/components/parameters/RequestId' },
             ...Object.keys(OPTIONS).map((key) => ({ $ref: `#/components/parameters/${key}` })),
@@ -101,10 +111,10 @@ export function buildOpenApiDocument(): Record<string, Json> {
                 schema: {
                   type: 'object',
                   required: ['image'],
-                  properties: { image: imageBinary },
+                  properties: { image: imageUpload },
                 },
               },
-              ...Object.fromEntries(RAW_CONTENT_TYPES.map((t) => [t, { schema: imageBinary }])),
+              ...Object.fromEntries(RAW_CONTENT_TYPES.map((t) => [t, { schema: imageUpload }])),
             },
           },
           responses: {
@@ -127,7 +137,9 @@ export function buildOpenApiDocument(): Record<string, Json> {
               'INVALID_REQUEST',
               'MISSING_IMAGE',
               'METHOD_NOT_ALLOWED',
+              'UPLOAD_TIMEOUT',
               'PAYLOAD_TOO_LARGE',
+              ...EDGE_CODES,
               'UNSUPPORTED_MEDIA_TYPE',
               'UNDECODABLE_IMAGE',
               'IMAGE_TOO_LARGE',
@@ -207,9 +219,18 @@ export function buildOpenApiDocument(): Record<string, Json> {
             libraries: { type: 'object', additionalProperties: { type: 'string' } },
             limits: {
               type: 'object',
-              required: ['maxUploadBytes', 'maxInputPixels', 'requestTimeoutMs', 'shutdownTimeoutMs'],
+              required: [
+                'maxUploadBytes',
+                'maxInflightUploadBytes',
+                'uploadTimeoutMs',
+                'maxInputPixels',
+                'requestTimeoutMs',
+                'shutdownTimeoutMs',
+              ],
               properties: {
                 maxUploadBytes: { type: 'integer' },
+                maxInflightUploadBytes: { type: 'integer' },
+                uploadTimeoutMs: { type: 'integer' },
                 maxInputPixels: { type: 'integer' },
                 requestTimeoutMs: { type: 'integer' },
                 shutdownTimeoutMs: { type: 'integer' },

@@ -8,6 +8,7 @@ const root = new URL('../', import.meta.url);
 
 export const FIXTURES_DIR = fileURLToPath(new URL('fixtures/', root));
 export const VECTORS_FILE = fileURLToPath(new URL('vectors/vectors.json', root));
+export const DISPOSITION_VECTORS_FILE = fileURLToPath(new URL('vectors/content-disposition.json', root));
 export const OPENAPI_FILE = fileURLToPath(new URL('openapi.json', root));
 
 const fixtureCache = new Map<string, Buffer>();

@@ -2,7 +2,7 @@
 
 import { readFileSync } from 'node:fs';
 import type { ErrorCode } from './errors.js';
-import { VECTORS_FILE } from './paths.js';
+import { DISPOSITION_VECTORS_FILE, VECTORS_FILE } from './paths.js';
 
 export interface VectorRequest {
   method: string;
@@ -46,4 +46,17 @@ export function loadVectors(file: string = VECTORS_FILE): Vector[] {
   const parsed = JSON.parse(readFileSync(file, 'utf8')) as VectorFile;
   if (parsed.version !== 1) throw new Error(`unsupported vectors version ${String(parsed.version)}`);
   return parsed.vectors;
+}
+
+/** One Content-Disposition case: a form field's name (null: none), another disposition, or malformed. */
+export interface DispositionVector {
+  header: string;
+  expect: { name: string | null } | 'other' | 'malformed';
+}
+
+export function loadDispositionVectors(file: string = DISPOSITION_VECTORS_FILE): DispositionVector[] {
+  const parsed = JSON.parse(readFileSync(file, 'utf8')) as { version: number; cases: DispositionVector[] };
+  if (parsed.version !== 1)
+    throw new Error(`unsupported content-disposition vectors version ${String(parsed.version)}`);
+  return parsed.cases;
 }
