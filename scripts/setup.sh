@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Puts the Node.js and pnpm this project pins into .tools/bin (git-ignored), from the npm registry, unless the ones
-# already on PATH are those versions. Afterwards: export PATH="$PWD/.tools/bin:$PATH" (the script prints the line).
+# already on PATH are those versions, and schemathesis (the conformance suite's OpenAPI fuzzer) into a private
+# Python venv, .tools/schemathesis, from PyPI. Afterwards: export PATH="$PWD/.tools/bin:$PATH" (the script prints it).
 #
 # Why not corepack: `corepack enable` succeeds, but the first pnpm command then fails with "No compatible signature
 # found in package metadata" on registry mirrors that do not carry npm's signatures; and once corepack's shim is
@@ -42,7 +43,19 @@ if [ ${#packages[@]} -gt 0 ]; then
   ln -sf ../node_modules/.bin/pnpm "$tools/bin/pnpm"
 fi
 
+# schemathesis, pinned with everything it pulls in; reinstalled when the pins change.
+st_requirements=packages/conformance/schemathesis/requirements.txt
+st_venv="$tools/schemathesis"
+if ! cmp -s "$st_requirements" "$st_venv/requirements.txt" 2>/dev/null; then
+  command -v python3 >/dev/null || { echo "setup: python3 (3.10 or newer, with venv) is needed for schemathesis" >&2; exit 1; }
+  echo "setup: pip install schemathesis into .tools/schemathesis"
+  rm -rf "$st_venv"
+  python3 -m venv "$st_venv"
+  "$st_venv/bin/pip" install --quiet --disable-pip-version-check -r "$st_requirements"
+  cp "$st_requirements" "$st_venv/requirements.txt"
+fi
+
 export PATH="$tools/bin:$PATH"
 hash -r
-echo "setup: node $(node --version) and pnpm $(pnpm --version) are in .tools/bin; put them first on PATH:"
+echo "setup: node $(node --version), pnpm $(pnpm --version) and $("$st_venv/bin/st" --version) are in .tools; put .tools/bin first on PATH:"
 echo "  export PATH=\"\$PWD/.tools/bin:\$PATH\""

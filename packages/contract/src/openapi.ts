@@ -174,8 +174,9 @@ export function buildOpenApiDocument(): Record<string, Json> {
           name: 'X-Request-Id',
           in: 'header',
           required: false,
-          description: 'Echoed when it matches the pattern; otherwise the service generates one.',
-          schema: { type: 'string', pattern: REQUEST_ID_PATTERN.source },
+          // Any value is accepted: one that does not match is replaced, not refused, so the schema has no pattern.
+          description: `Echoed when it matches ${REQUEST_ID_PATTERN.source}; otherwise the service generates one.`,
+          schema: { type: 'string' },
         },
         ...Object.fromEntries(
           (Object.keys(OPTIONS) as OptionKey[]).map((key) => [
