@@ -4,7 +4,7 @@ import { defineConfig } from 'vitest/config';
  * Files whose tests start services of their own (other settings, restarts, shutdown). They need a built
  * implementation, so against running services named by CONFORMANCE_TARGETS they are left out, and said so.
  */
-const SELF_STARTING = ['test/lifecycle.test.ts', 'test/early-answer.test.ts'];
+const SELF_STARTING = ['test/lifecycle.test.ts', 'test/early-answer.test.ts', 'test/edge.test.ts'];
 const external = Boolean(process.env.CONFORMANCE_TARGETS);
 if (external) {
   console.log(

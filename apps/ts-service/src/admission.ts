@@ -4,7 +4,17 @@
 // slot is released only when the job's promise really settles: sharp work already handed to libvips cannot be
 // cancelled, and releasing early would let more images decode at once than CONCURRENCY allows.
 
-import { ContractError } from '@rtip/contract';
+import { ContractError, type ShedReason } from '@rtip/contract';
+
+/** A 503 OVERLOADED refusal and why the request was shed (counted in image_shed_total{reason}). */
+export class Overloaded extends ContractError {
+  readonly reason: ShedReason;
+
+  constructor(reason: ShedReason, detail: string) {
+    super('OVERLOADED', detail);
+    this.reason = reason;
+  }
+}
 
 export interface AdmissionSettings {
   concurrency: number;
@@ -47,7 +57,7 @@ export class Admission {
   run<T>(job: (signal: AbortSignal) => Promise<T>): Promise<T> {
     const { concurrency, queueDepth, timeoutMs } = this.settings;
     if (this.#running >= concurrency && this.#queue.length >= queueDepth) {
-      return Promise.reject(new ContractError('OVERLOADED', 'The server is busy; retry later.'));
+      return Promise.reject(new Overloaded('queue_full', 'The server is busy; retry later.'));
     }
     return new Promise<T>((resolve, reject) => {
       const controller = new AbortController();

@@ -1,5 +1,13 @@
 import { readFileSync } from 'node:fs';
-import { LINGER_OUTCOMES, METRIC_NAMES, openApiText, type Problem, ROUTES } from '@rtip/contract';
+import {
+  LINGER_OUTCOMES,
+  METRIC_NAMES,
+  METRICS,
+  openApiText,
+  type Problem,
+  ROUTES,
+  SHED_REASONS,
+} from '@rtip/contract';
 import { describe, expect, it } from 'vitest';
 import { Admission } from './admission.js';
 import { createMetrics } from './metrics.js';
@@ -53,6 +61,8 @@ describe('operational endpoints', () => {
     expect(info.libraries?.libvips).toMatch(/^\d+\.\d+\.\d+$/);
     expect(info.limits).toEqual({
       maxUploadBytes: 26_214_400,
+      maxInflightUploadBytes: 4 * 26_214_400,
+      uploadTimeoutMs: 30_000,
       maxInputPixels: 50_000_000,
       requestTimeoutMs: 30_000,
       shutdownTimeoutMs: 10_000,
@@ -76,7 +86,9 @@ describe('operational endpoints', () => {
     const res = await app.request('/metrics');
     expect(res.headers.get('content-type')).toMatch(/^text\/plain; version=0\.0\.4/);
     const text = await res.text();
-    for (const name of METRIC_NAMES) expect(text).toContain(`# TYPE ${name} `);
+    for (const metric of Object.values(METRICS)) {
+      expect(text).toContain(`# HELP ${metric.name} ${metric.help}\n# TYPE ${metric.name} ${metric.type}\n`);
+    }
     expect(text).toContain('http_requests_total{route="/process",method="POST",status="200"} 1');
     expect(text).toContain('http_requests_total{route="unmatched",method="GET",status="404"} 1');
     expect(text).toContain('http_requests_total{route="/healthz",method="DELETE",status="405"} 1');
@@ -84,6 +96,10 @@ describe('operational endpoints', () => {
     expect(text).toContain(`image_bytes_total{direction="in"} ${fixture('photo-small.jpg').byteLength}`);
     expect(text).toMatch(/image_stage_duration_seconds_count\{stage="decode"\} 1/);
     expect(text).toContain('image_inflight 0');
+    expect(text).toContain('image_queued 0');
+    expect(text).toContain('image_uploading 0');
+    expect(text).toContain('image_upload_reserved_bytes 0');
+    for (const reason of SHED_REASONS) expect(text).toContain(`image_shed_total{reason="${reason}"} 0`);
     expect(text).toContain('http_lingering_connections 0');
     for (const outcome of LINGER_OUTCOMES) {
       expect(text).toContain(`http_lingering_closes_total{outcome="${outcome}"} 0`);
@@ -101,6 +117,17 @@ describe('operational endpoints', () => {
     ]) {
       expect(text).toContain(`# TYPE ${name} `);
     }
+    expect(text).toContain('# TYPE nodejs_active_handles gauge');
+  });
+
+  it('exposes no gauge named like a counter (*_total), which promtool rejects', async () => {
+    const { app: a } = testApp({}, { metrics: createMetrics({ processMetrics: true }) });
+    const text = await (await a.request('/metrics')).text();
+    const types = [...text.matchAll(/^# TYPE (\S+) (\S+)$/gm)].map(([, name, type]) => ({ name, type }));
+    expect(types.length).toBeGreaterThan(METRIC_NAMES.length);
+    expect(types.filter((t) => t.type === 'gauge' && t.name?.endsWith('_total'))).toEqual([]);
+    // Every _total is a counter.
+    for (const t of types.filter((t) => t.name?.endsWith('_total'))) expect(t.type, t.name).toBe('counter');
   });
 });
 
@@ -200,6 +227,9 @@ describe('errors and headers', () => {
     expect(res.status).toBe(503);
     expect(res.headers.get('retry-after')).toBe('1');
     expect(((await res.json()) as Problem).code).toBe('OVERLOADED');
+    const metrics = await (await busy.request('/metrics')).text();
+    expect(metrics).toContain('image_shed_total{reason="queue_full"} 1');
+    expect(metrics).toContain('image_shed_total{reason="upload_budget"} 0');
     release();
     await held;
     expect((await busy.request('/process', { method: 'POST', body: form() })).status).toBe(200);

@@ -1,8 +1,10 @@
 // The HTTP application: request id, access log and metrics, routes, 404/405, and the one error handler.
 
 import { ContractError, REQUEST_ID_HEADER, ROUTES, type RoutePath } from '@rtip/contract';
-import { Hono } from 'hono';
+import { type Context, Hono } from 'hono';
 import type { AppDeps } from './deps.js';
+import type { NodeBindings } from './http/early-answer.js';
+import { answeredAtEdge } from './http/edge.js';
 import type { AppEnv } from './http/env.js';
 import { problemResponse } from './http/problem.js';
 import { requestIdFrom } from './http/request-id.js';
@@ -10,6 +12,17 @@ import { opsRoutes } from './routes/ops.js';
 import { processRoutes } from './routes/process.js';
 
 const isRoute = (path: string): path is RoutePath => Object.hasOwn(ROUTES, path);
+
+/**
+ * The path as the client sent it. Hono's is parsed by the URL standard, which removes dot segments (`/a/../healthz`
+ * becomes `/healthz`); the contract compares paths as sent, never normalised or redirected.
+ */
+function pathAsSent(c: Context<AppEnv>): string {
+  const raw = (c.env as Partial<NodeBindings> | undefined)?.incoming?.url;
+  if (raw === undefined || !raw.startsWith('/')) return c.req.path;
+  const end = raw.indexOf('?');
+  return end < 0 ? raw : raw.slice(0, end);
+}
 
 export function createApp(deps: AppDeps): Hono<AppEnv> {
   const { logger, metrics, lifecycle } = deps;
@@ -23,9 +36,11 @@ export function createApp(deps: AppDeps): Hono<AppEnv> {
     c.header(REQUEST_ID_HEADER, requestId);
     await next();
     if (lifecycle.draining) c.header('Connection', 'close');
+    // The edge answered this connection while the request was being read (http/edge.ts) and counted that answer.
+    if (answeredAtEdge((c.env as Partial<NodeBindings> | undefined)?.incoming?.socket)) return;
 
     const seconds = (performance.now() - started) / 1000;
-    const path = c.req.path;
+    const path = pathAsSent(c);
     const status = c.res.status;
     const labels = {
       route: isRoute(path) ? path : 'unmatched',
@@ -36,6 +51,8 @@ export function createApp(deps: AppDeps): Hono<AppEnv> {
     metrics.httpDuration.observe(labels, seconds);
     const code = c.get('errorCode');
     if (code) metrics.rejected.inc({ code });
+    const shedReason = c.get('shedReason');
+    if (shedReason) metrics.shed.inc({ reason: shedReason });
     const declaredIn = Number(c.req.header('content-length') ?? 0);
     const line = {
       requestId,
@@ -49,6 +66,14 @@ export function createApp(deps: AppDeps): Hono<AppEnv> {
     };
     if (status >= 500) logger.error(line, 'request');
     else logger.info(line, 'request');
+  });
+
+  // A path that only names a route once normalised is not that route.
+  app.use('*', async (c, next) => {
+    const path = pathAsSent(c);
+    if (path !== c.req.path)
+      return problemResponse(c, new ContractError('NOT_FOUND', `No route for ${path}.`));
+    await next();
   });
 
   app.route('/', processRoutes(deps));

@@ -5,6 +5,7 @@ import { type Logger, pino } from 'pino';
 import { Admission } from './admission.js';
 import { Linger } from './http/linger.js';
 import { createMetrics, type Metrics } from './metrics.js';
+import { UploadBudget } from './upload-budget.js';
 
 export interface Lifecycle {
   /** True once shutdown began: /readyz answers 503 and every answer closes its connection. */
@@ -16,6 +17,8 @@ export interface AppDeps {
   logger: Logger;
   metrics: Metrics;
   admission: Admission;
+  /** MAX_INFLIGHT_UPLOAD_BYTES: request bodies reserve their bytes here before they are read. */
+  uploadBudget: UploadBudget;
   /** Lingering closes after early answers (used by the server, http/serve.ts). */
   linger: Linger;
   lifecycle: Lifecycle;
@@ -40,6 +43,11 @@ export function createDeps(
         },
       },
     );
+  const uploadBudget =
+    given.uploadBudget ??
+    new UploadBudget(config.maxInflightUploadBytes, {
+      onChange: (reserved) => metrics.uploadReserved.set(reserved),
+    });
   const linger =
     given.linger ??
     new Linger(
@@ -49,7 +57,15 @@ export function createDeps(
         onClose: (outcome) => metrics.lingerCloses.inc({ outcome }),
       },
     );
-  return { config, logger, metrics, admission, linger, lifecycle: given.lifecycle ?? { draining: false } };
+  return {
+    config,
+    logger,
+    metrics,
+    admission,
+    uploadBudget,
+    linger,
+    lifecycle: given.lifecycle ?? { draining: false },
+  };
 }
 
 /** JSON lines on stdout: ISO time, level as a word, no pid/hostname noise. */

@@ -26,24 +26,19 @@ const deps = createDeps(config);
 const { logger, lifecycle } = deps;
 const app = createApp(deps);
 
-const server = serveApp(
-  app,
-  deps.linger,
-  { port: config.port, hostname: config.host },
-  (info: AddressInfo) => {
-    logger.info(
-      {
-        address: `http://${info.family === 'IPv6' ? `[${info.address}]` : info.address}:${info.port}`,
-        port: info.port,
-        concurrency: config.concurrency,
-        queueDepth: config.queueDepth,
-        uvThreadpoolSize: uvThreadpoolSize(),
-        ...sharpSettings(),
-      },
-      'listening',
-    );
-  },
-);
+const server = serveApp(app, deps, { port: config.port, hostname: config.host }, (info: AddressInfo) => {
+  logger.info(
+    {
+      address: `http://${info.family === 'IPv6' ? `[${info.address}]` : info.address}:${info.port}`,
+      port: info.port,
+      concurrency: config.concurrency,
+      queueDepth: config.queueDepth,
+      uvThreadpoolSize: uvThreadpoolSize(),
+      ...sharpSettings(),
+    },
+    'listening',
+  );
+});
 // Answers not yet handed to the OS, which a shutdown must wait for. An early answer's response stays open while its
 // connection lingers, so lingering closes are waited for too, each at most until its own bound.
 let openResponses = 0;

@@ -1,6 +1,6 @@
 // Prometheus metrics of one app instance, on a registry the app owns (never prom-client's global one).
 
-import { DURATION_BUCKETS, LINGER_OUTCOMES, METRICS } from '@rtip/contract';
+import { DURATION_BUCKETS, LINGER_OUTCOMES, METRICS, SHED_REASONS } from '@rtip/contract';
 import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from 'prom-client';
 
 export interface Metrics {
@@ -10,11 +10,21 @@ export interface Metrics {
   stageDuration: Histogram<'stage'>;
   inflight: Gauge;
   queued: Gauge;
+  uploading: Gauge;
+  uploadReserved: Gauge;
+  shed: Counter<'reason'>;
   rejected: Counter<'code'>;
   bytes: Counter<'direction'>;
   lingering: Gauge;
   lingerCloses: Counter<'outcome'>;
 }
+
+/** prom-client default metrics that are gauges named like counters, dropped from the registry. */
+const GAUGES_NAMED_TOTAL = [
+  'nodejs_active_handles_total',
+  'nodejs_active_requests_total',
+  'nodejs_active_resources_total',
+];
 
 /**
  * Creates the contract's metrics. With `processMetrics`, prom-client's default process and Node metrics are
@@ -49,6 +59,9 @@ export function createMetrics({ processMetrics }: { processMetrics: boolean }): 
     }),
     inflight: new Gauge({ name: m.inflight.name, help: m.inflight.help, registers }),
     queued: new Gauge({ name: m.queued.name, help: m.queued.help, registers }),
+    uploading: new Gauge({ name: m.uploading.name, help: m.uploading.help, registers }),
+    uploadReserved: new Gauge({ name: m.uploadReserved.name, help: m.uploadReserved.help, registers }),
+    shed: new Counter({ name: m.shed.name, help: m.shed.help, labelNames: ['reason'], registers }),
     rejected: new Counter({ name: m.rejected.name, help: m.rejected.help, labelNames: ['code'], registers }),
     bytes: new Counter({ name: m.bytes.name, help: m.bytes.help, labelNames: ['direction'], registers }),
     lingering: new Gauge({ name: m.lingering.name, help: m.lingering.help, registers }),
@@ -63,6 +76,12 @@ export function createMetrics({ processMetrics }: { processMetrics: boolean }): 
   metrics.bytes.inc({ direction: 'in' }, 0);
   metrics.bytes.inc({ direction: 'out' }, 0);
   for (const outcome of LINGER_OUTCOMES) metrics.lingerCloses.inc({ outcome }, 0);
-  if (processMetrics) collectDefaultMetrics({ register: registry, eventLoopMonitoringPrecision: 10 });
+  for (const reason of SHED_REASONS) metrics.shed.inc({ reason }, 0);
+  if (processMetrics) {
+    collectDefaultMetrics({ register: registry, eventLoopMonitoringPrecision: 10 });
+    // These three are gauges whose names end in _total, which the exposition format reserves for counters
+    // (`promtool check metrics` rejects them); their twins without the suffix carry the same values.
+    for (const name of GAUGES_NAMED_TOTAL) registry.removeSingleMetric(name);
+  }
   return metrics;
 }

@@ -1,9 +1,12 @@
-// Real HTTP server on an ephemeral port: streaming size limits and overload, as a client sees them.
+// Real HTTP server on an ephemeral port: streaming size limits, the upload budget and deadline, and overload, as a
+// client sees them.
 
 import http from 'node:http';
+import net from 'node:net';
 import type { Problem } from '@rtip/contract';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { fixture, type RunningServer, startServer } from './test/helpers.js';
+import { rawRequest, requestHead, until } from './test/raw.js';
 
 interface RawAnswer {
   status: number;
@@ -120,4 +123,134 @@ describe('overload on a real server', () => {
     expect(metrics).toContain('image_inflight 0');
     expect(metrics).toContain('image_queued 0');
   });
+});
+
+describe('the upload budget and deadline on a real server', () => {
+  const KiB = 1024;
+  let server: RunningServer;
+  beforeAll(async () => {
+    server = await startServer({
+      MAX_UPLOAD_BYTES: String(1024 * KiB),
+      MAX_INFLIGHT_UPLOAD_BYTES: String(1024 * KiB),
+      UPLOAD_TIMEOUT_MS: '500',
+      LINGER_IDLE_MS: '300',
+    });
+  });
+  afterAll(() => server.close());
+  const gauge = async (name: 'uploading' | 'uploadReserved') =>
+    (await server.deps.metrics[name].get()).values[0]?.value;
+
+  it('a declared body that does not fit is 503 at once, without a 100, and the client reads it whole', async () => {
+    const held = server.deps.uploadBudget.reserve(600 * KiB);
+    try {
+      const body = Buffer.alloc(500 * KiB, 0x61);
+      const end = await rawRequest(
+        server.port,
+        requestHead('/process', {
+          'Content-Type': 'image/jpeg',
+          'Content-Length': String(body.length),
+          Expect: '100-continue',
+        }),
+        body,
+      );
+      expect(end.received.toString('latin1')).toMatch(/^HTTP\/1\.1 503 Service Unavailable\r\n/);
+      expect(end.answer?.headers['retry-after']).toBe('1');
+      expect(end.answer?.headers.connection).toBe('close');
+      expect(JSON.parse(end.answer?.body ?? '{}')).toMatchObject({
+        code: 'OVERLOADED',
+        detail: 'The upload memory budget is in use; retry after 1 second.',
+      });
+      expect(end.ending).toBe('end');
+      expect(server.deps.uploadBudget.reserved).toBe(600 * KiB);
+    } finally {
+      held?.release();
+    }
+  });
+
+  it('a chunked body that outgrows the budget is 503 mid-stream, an early answer', async () => {
+    const held = server.deps.uploadBudget.reserve(900 * KiB);
+    try {
+      const chunk = Buffer.alloc(64 * KiB, 0x61);
+      const chunks = Array.from({ length: 8 }, () =>
+        Buffer.concat([Buffer.from(`${chunk.length.toString(16)}\r\n`), chunk, Buffer.from('\r\n')]),
+      );
+      const end = await rawRequest(
+        server.port,
+        requestHead('/process', { 'Content-Type': 'image/jpeg', 'Transfer-Encoding': 'chunked' }),
+        Buffer.concat([...chunks, Buffer.from('0\r\n\r\n')]),
+      );
+      expect(end.answer?.status).toBe(503);
+      expect(end.answer?.headers.connection).toBe('close');
+      expect(end.ending).toBe('end');
+      await until(() => server.deps.uploadBudget.reserved === 900 * KiB);
+    } finally {
+      held?.release();
+    }
+  });
+
+  it('a body not complete within UPLOAD_TIMEOUT_MS: 408 UPLOAD_TIMEOUT as problem+json, not a bare 408, then a FIN', async () => {
+    const end = await rawRequest(
+      server.port,
+      requestHead('/process', { 'Content-Type': 'image/jpeg', 'Content-Length': String(100 * KiB) }),
+      Buffer.alloc(10 * KiB),
+    );
+    expect(end.answer?.status).toBe(408);
+    expect(end.answer?.headers['content-type']).toBe('application/problem+json');
+    expect(end.answer?.headers.connection).toBe('close');
+    expect(JSON.parse(end.answer?.body ?? '{}')).toMatchObject({
+      code: 'UPLOAD_TIMEOUT',
+      detail: 'The request body did not arrive within 500 ms.',
+    });
+    expect(end.answeredAfterMs).toBeGreaterThanOrEqual(490);
+    expect(end.answeredAfterMs).toBeLessThan(2_000);
+    // The client sends nothing more: the lingering close ends it after LINGER_IDLE_MS, with a FIN.
+    expect(end.ending).toBe('end');
+    expect(await gauge('uploading')).toBe(0);
+    expect(await gauge('uploadReserved')).toBe(0);
+    const metrics = await (await fetch(`${server.url}/metrics`)).text();
+    expect(metrics).toContain('http_requests_total{route="/process",method="POST",status="408"} 1');
+  });
+
+  it('a client that goes away mid-upload gives its reservation back', async () => {
+    const socket = net.connect(server.port, '127.0.0.1');
+    socket.on('error', () => undefined);
+    socket.write(
+      requestHead('/process', { 'Content-Type': 'image/jpeg', 'Content-Length': String(800 * KiB) }),
+    );
+    socket.write(Buffer.alloc(100 * KiB));
+    await until(async () => (await gauge('uploading')) === 1);
+    expect(await gauge('uploadReserved')).toBe(800 * KiB);
+    // Meanwhile the rest of the budget serves others.
+    const small = fixture('photo-small.jpg');
+    const ok = await fetch(`${server.url}/process`, {
+      method: 'POST',
+      body: new Uint8Array(small),
+      headers: { 'Content-Type': 'image/jpeg' },
+    });
+    expect(ok.status).toBe(200);
+    socket.destroy();
+    await until(async () => (await gauge('uploadReserved')) === 0 && (await gauge('uploading')) === 0);
+  });
+});
+
+describe('paths on a real server', () => {
+  let server: RunningServer;
+  beforeAll(async () => {
+    server = await startServer({});
+  });
+  afterAll(() => server.close());
+
+  for (const path of ['/a/../healthz', '/./info', '//process', '/healthz/']) {
+    it(`${path} is 404 as sent, never normalised or redirected`, async () => {
+      const answer = await new Promise<RawAnswer>((resolve, reject) => {
+        const req = http.request(`${server.url}/`, { path, agent: false });
+        req.on('response', (res) => collect(res).then(resolve, reject));
+        req.on('error', reject);
+        req.end();
+      });
+      expect(answer.status).toBe(404);
+      expect(answer.headers.location).toBeUndefined();
+      expect(JSON.parse(answer.body)).toMatchObject({ code: 'NOT_FOUND', detail: `No route for ${path}.` });
+    });
+  }
 });

@@ -33,15 +33,6 @@ func main() {
 	}
 }
 
-// Timeouts of the HTTP server. Reading may take long (a 25 MB upload on a
-// slow link); headers may not.
-const (
-	readHeaderTimeout = 10 * time.Second
-	readTimeout       = 2 * time.Minute
-	idleTimeout       = 2 * time.Minute
-	maxHeaderBytes    = 64 << 10
-)
-
 // defaultPorts are the contract's DEFAULT_PORTS (packages/contract/src/config.ts)
 // of the two builds of this command, by services.Implementation.
 var defaultPorts = map[string]string{"go": "8080", "go-vips": "8082"}
@@ -73,27 +64,22 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout 
 
 	var draining atomic.Bool
 	adm := admission.New(cfg.Concurrency, cfg.QueueDepth)
-	srv := &http.Server{
-		Handler: handlers.NewServer(handlers.Deps{
-			Config: cfg, Logger: logger, Draining: draining.Load, Admission: adm,
-		}),
-		ReadHeaderTimeout: readHeaderTimeout,
-		ReadTimeout:       readTimeout,
-		// Counted from the end of the headers: upload, queue, processing, answer.
-		WriteTimeout:   readTimeout + cfg.RequestTimeout + 10*time.Second,
-		IdleTimeout:    idleTimeout,
-		MaxHeaderBytes: maxHeaderBytes,
-		ErrorLog:       slog.NewLogLogger(logger.Handler(), slog.LevelWarn),
-	}
+	svc := handlers.New(handlers.Deps{Config: cfg, Logger: logger, Draining: draining.Load, Admission: adm})
+	// The contract's edge limits and timeouts (handlers/edge.go); served on
+	// svc.Listener, which makes the answers of net/http's parser contract
+	// answers.
+	srv := svc.HTTPServer()
+	srv.ErrorLog = slog.NewLogLogger(logger.Handler(), slog.LevelWarn)
 	ln, err := net.Listen("tcp", cfg.Addr())
 	if err != nil {
 		return fmt.Errorf("listen on %s: %w", cfg.Addr(), err)
 	}
 	logger.Info("listening", "addr", ln.Addr().String(), "implementation", services.Implementation, "version", handlers.Version,
-		"concurrency", cfg.Concurrency, "queueDepth", cfg.QueueDepth)
+		"concurrency", cfg.Concurrency, "queueDepth", cfg.QueueDepth,
+		"maxInflightUploadBytes", cfg.MaxInflightUploadBytes, "uploadTimeoutMs", cfg.UploadTimeout.Milliseconds())
 
 	served := make(chan error, 1)
-	go func() { served <- srv.Serve(ln) }()
+	go func() { served <- srv.Serve(svc.Listener(ln)) }()
 	select {
 	case err := <-served:
 		return fmt.Errorf("serve: %w", err)
@@ -102,16 +88,17 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout 
 
 	// Drain: /readyz answers 503 and new images are refused (503 OVERLOADED)
 	// while the listener stays open, so that load balancers and clients see
-	// why; admitted images finish. Then Shutdown closes the listener and the
-	// idle connections, all within SHUTDOWN_TIMEOUT_MS.
+	// why; images being uploaded, queued or processed finish. Then Shutdown
+	// closes the listener and the idle connections, all within
+	// SHUTDOWN_TIMEOUT_MS.
 	draining.Store(true)
 	srv.SetKeepAlivesEnabled(false)
-	logger.Info("draining", "inflight", adm.Inflight(), "queued", adm.Queued(),
+	logger.Info("draining", "inflight", adm.Inflight(), "queued", adm.Queued(), "inProgress", svc.InProgress(),
 		"timeoutMs", cfg.ShutdownTimeout.Milliseconds())
 	sctx, cancel := context.WithTimeout(context.Background(), cfg.ShutdownTimeout)
 	defer cancel()
 	tick := time.NewTicker(10 * time.Millisecond)
-	for adm.Inflight()+adm.Queued() > 0 && sctx.Err() == nil {
+	for svc.InProgress() > 0 && sctx.Err() == nil {
 		select {
 		case <-tick.C:
 		case <-sctx.Done():

@@ -1,10 +1,12 @@
 package main
 
 import (
+	"bufio"
 	"bytes"
 	"context"
 	"encoding/json"
 	"io"
+	"net"
 	"net/http"
 	"os"
 	"strings"
@@ -164,6 +166,45 @@ func TestGracefulShutdown(t *testing.T) {
 	}
 	if !strings.Contains(logs.String(), `"msg":"draining"`) || !strings.Contains(logs.String(), `"msg":"stopped"`) {
 		t.Errorf("shutdown not logged:\n%s", logs.String())
+	}
+}
+
+// TestEdgeIsWired: run serves on the edge listener with the contract's
+// header limit: a head over 16 KiB is a problem+json 431, an unclean path a
+// 404, a raw UTF-8 target a 400.
+func TestEdgeIsWired(t *testing.T) {
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	base, done, _ := start(t, ctx, map[string]string{"PORT": "0", "HOST": "127.0.0.1"})
+	for _, tt := range []struct {
+		raw    string
+		status int
+		code   string
+	}{
+		{"GET /healthz HTTP/1.1\r\nHost: x\r\nX-Big: " + strings.Repeat("a", 20_000) + "\r\n\r\n", 431, "HEADERS_TOO_LARGE"},
+		{"GET //healthz HTTP/1.1\r\nHost: x\r\n\r\n", 404, "NOT_FOUND"},
+		{"GET /healthz?q=caf\xc3\xa9 HTTP/1.1\r\nHost: x\r\n\r\n", 400, "INVALID_REQUEST"},
+	} {
+		conn, err := net.Dial("tcp", strings.TrimPrefix(base, "http://"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		conn.SetDeadline(time.Now().Add(10 * time.Second))
+		io.WriteString(conn, tt.raw)
+		res, err := http.ReadResponse(bufio.NewReader(conn), nil)
+		if err != nil {
+			t.Fatalf("%.30q: %v", tt.raw, err)
+		}
+		body, _ := io.ReadAll(res.Body)
+		conn.Close()
+		if res.StatusCode != tt.status || res.Header.Get("Content-Type") != "application/problem+json" ||
+			!strings.Contains(string(body), `"code":"`+tt.code+`"`) {
+			t.Errorf("%.30q: %d %s %s", tt.raw, res.StatusCode, res.Header.Get("Content-Type"), body)
+		}
+	}
+	cancel()
+	if err := <-done; err != nil {
+		t.Fatalf("run: %v", err)
 	}
 }
 

@@ -18,14 +18,20 @@ const DefaultPort = 8080
 
 // Config is the validated configuration.
 type Config struct {
-	Port            int
-	Host            string
-	MaxUploadBytes  int64
-	MaxInputPixels  int64
-	Concurrency     int
-	QueueDepth      int
-	RequestTimeout  time.Duration
-	ShutdownTimeout time.Duration
+	Port           int
+	Host           string
+	MaxUploadBytes int64
+	// The edge policy (contract README, "Edge policy"): the upload budget,
+	// bytes of request bodies held at once (being read, queued or
+	// processed), at least MaxUploadBytes; and the bound on reading one
+	// body, from the end of its headers (408 UPLOAD_TIMEOUT beyond).
+	MaxInflightUploadBytes int64
+	UploadTimeout          time.Duration
+	MaxInputPixels         int64
+	Concurrency            int
+	QueueDepth             int
+	RequestTimeout         time.Duration // queueing + processing, from admission
+	ShutdownTimeout        time.Duration
 	// Lingering close after an early answer (contract README, "Early answers").
 	LingerTimeout time.Duration // the whole linger
 	LingerIdle    time.Duration // without a body byte
@@ -39,6 +45,9 @@ const (
 	DefaultLingerIdle    = 5 * time.Second
 	DefaultMaxLingering  = 256
 )
+
+// DefaultUploadTimeout is UPLOAD_TIMEOUT_MS unset (packages/contract/src/config.ts).
+const DefaultUploadTimeout = 30 * time.Second
 
 // Addr is the host:port to listen on.
 func (c Config) Addr() string { return net.JoinHostPort(c.Host, strconv.Itoa(c.Port)) }
@@ -67,19 +76,23 @@ func Load(getenv func(string) string) (Config, error) {
 		return time.Duration(integer(name, fallback.Milliseconds(), 1, maxTimerMs)) * time.Millisecond
 	}
 	concurrency := int(integer("CONCURRENCY", int64(max(1, runtime.NumCPU())), 1, 1024))
+	maxUpload := integer("MAX_UPLOAD_BYTES", 26_214_400, 1, maxInt)
 	c := Config{
-		Port:            int(integer("PORT", DefaultPort, 0, 65535)),
-		Host:            getenv("HOST"),
-		MaxUploadBytes:  integer("MAX_UPLOAD_BYTES", 26_214_400, 1, maxInt),
-		MaxInputPixels:  integer("MAX_INPUT_PIXELS", 50_000_000, 1, maxInt),
-		Concurrency:     concurrency,
-		QueueDepth:      int(integer("QUEUE_DEPTH", int64(4*concurrency), 0, 1_000_000)),
-		RequestTimeout:  time.Duration(integer("REQUEST_TIMEOUT_MS", 30_000, 1, 1<<31)) * time.Millisecond,
-		ShutdownTimeout: time.Duration(integer("SHUTDOWN_TIMEOUT_MS", 10_000, 0, 1<<31)) * time.Millisecond,
-		LingerTimeout:   ms("LINGER_TIMEOUT_MS", DefaultLingerTimeout),
-		LingerIdle:      ms("LINGER_IDLE_MS", DefaultLingerIdle),
-		MaxLingering:    int(integer("MAX_LINGERING", DefaultMaxLingering, 0, 1_000_000)),
-		LogLevel:        slog.LevelInfo,
+		Port:           int(integer("PORT", DefaultPort, 0, 65535)),
+		Host:           getenv("HOST"),
+		MaxUploadBytes: maxUpload,
+		// At least one body of the largest size must fit.
+		MaxInflightUploadBytes: integer("MAX_INFLIGHT_UPLOAD_BYTES", 4*maxUpload, maxUpload, maxInt),
+		UploadTimeout:          ms("UPLOAD_TIMEOUT_MS", DefaultUploadTimeout),
+		MaxInputPixels:         integer("MAX_INPUT_PIXELS", 50_000_000, 1, maxInt),
+		Concurrency:            concurrency,
+		QueueDepth:             int(integer("QUEUE_DEPTH", int64(4*concurrency), 0, 1_000_000)),
+		RequestTimeout:         time.Duration(integer("REQUEST_TIMEOUT_MS", 30_000, 1, 1<<31)) * time.Millisecond,
+		ShutdownTimeout:        time.Duration(integer("SHUTDOWN_TIMEOUT_MS", 10_000, 0, 1<<31)) * time.Millisecond,
+		LingerTimeout:          ms("LINGER_TIMEOUT_MS", DefaultLingerTimeout),
+		LingerIdle:             ms("LINGER_IDLE_MS", DefaultLingerIdle),
+		MaxLingering:           int(integer("MAX_LINGERING", DefaultMaxLingering, 0, 1_000_000)),
+		LogLevel:               slog.LevelInfo,
 	}
 	if c.Host == "" {
 		c.Host = "0.0.0.0"

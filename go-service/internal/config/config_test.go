@@ -19,7 +19,8 @@ func TestLoadDefaults(t *testing.T) {
 	}
 	cpus := runtime.NumCPU()
 	want := Config{
-		Port: 8080, Host: "0.0.0.0", MaxUploadBytes: 26214400, MaxInputPixels: 50000000,
+		Port: 8080, Host: "0.0.0.0", MaxUploadBytes: 26214400, MaxInflightUploadBytes: 4 * 26214400,
+		UploadTimeout: 30 * time.Second, MaxInputPixels: 50000000,
 		Concurrency: cpus, QueueDepth: 4 * cpus, RequestTimeout: 30 * time.Second,
 		ShutdownTimeout: 10 * time.Second, LingerTimeout: 30 * time.Second, LingerIdle: 5 * time.Second,
 		MaxLingering: 256, LogLevel: slog.LevelInfo,
@@ -49,6 +50,22 @@ func TestLoad(t *testing.T) {
 		{"zero linger", map[string]string{"LINGER_TIMEOUT_MS": "0"}, nil, "LINGER_TIMEOUT_MS"},
 		{"linger idle past a timer", map[string]string{"LINGER_IDLE_MS": "2147483648"}, nil, "LINGER_IDLE_MS"},
 		{"lingering not a number", map[string]string{"MAX_LINGERING": "many"}, nil, "MAX_LINGERING"},
+		{"upload budget follows the upload limit", map[string]string{"MAX_UPLOAD_BYTES": "1000"}, func(c Config) bool {
+			return c.MaxInflightUploadBytes == 4000
+		}, ""},
+		{"upload budget of one body", map[string]string{"MAX_UPLOAD_BYTES": "1000", "MAX_INFLIGHT_UPLOAD_BYTES": "1000"}, func(c Config) bool {
+			return c.MaxInflightUploadBytes == 1000
+		}, ""},
+		{"upload budget below the upload limit", map[string]string{"MAX_UPLOAD_BYTES": "1000", "MAX_INFLIGHT_UPLOAD_BYTES": "999"}, nil,
+			`MAX_INFLIGHT_UPLOAD_BYTES must be an integer from 1000 to 9007199254740991, got "999"`},
+		{"upload budget below the default upload limit", map[string]string{"MAX_INFLIGHT_UPLOAD_BYTES": "1"}, nil,
+			`MAX_INFLIGHT_UPLOAD_BYTES must be an integer from 26214400 to 9007199254740991, got "1"`},
+		{"upload timeout", map[string]string{"UPLOAD_TIMEOUT_MS": "2147483647"}, func(c Config) bool {
+			return c.UploadTimeout == 2147483647*time.Millisecond
+		}, ""},
+		{"zero upload timeout", map[string]string{"UPLOAD_TIMEOUT_MS": "0"}, nil,
+			`UPLOAD_TIMEOUT_MS must be an integer from 1 to 2147483647, got "0"`},
+		{"upload timeout past a timer", map[string]string{"UPLOAD_TIMEOUT_MS": "2147483648"}, nil, "UPLOAD_TIMEOUT_MS"},
 		{"log level", map[string]string{"LOG_LEVEL": "debug"}, func(c Config) bool { return c.LogLevel == slog.LevelDebug }, ""},
 		{"port not a number", map[string]string{"PORT": "http"}, nil, "PORT"},
 		{"port too large", map[string]string{"PORT": "70000"}, nil, "PORT"},

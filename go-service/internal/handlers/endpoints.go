@@ -42,7 +42,7 @@ func handleOpenAPI() http.Handler {
 
 func (s *server) handleNotFound() http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		s.writeProblem(w, r, problem(http.StatusNotFound, "NOT_FOUND", "no route for "+r.URL.Path))
+		s.writeProblem(w, r, problem(http.StatusNotFound, "NOT_FOUND", "no route for "+pathAsSent(r)))
 	})
 }
 
@@ -63,10 +63,12 @@ type infoRuntime struct {
 }
 
 type infoLimits struct {
-	MaxUploadBytes    int64 `json:"maxUploadBytes"`
-	MaxInputPixels    int64 `json:"maxInputPixels"`
-	RequestTimeoutMs  int64 `json:"requestTimeoutMs"`
-	ShutdownTimeoutMs int64 `json:"shutdownTimeoutMs"`
+	MaxUploadBytes         int64 `json:"maxUploadBytes"`
+	MaxInflightUploadBytes int64 `json:"maxInflightUploadBytes"`
+	UploadTimeoutMs        int64 `json:"uploadTimeoutMs"`
+	MaxInputPixels         int64 `json:"maxInputPixels"`
+	RequestTimeoutMs       int64 `json:"requestTimeoutMs"`
+	ShutdownTimeoutMs      int64 `json:"shutdownTimeoutMs"`
 }
 
 type infoConcurrency struct {
@@ -84,10 +86,12 @@ func (s *server) handleInfo() http.Handler {
 			Runtime:        infoRuntime{Name: "go", Version: runtime.Version(), GOMAXPROCS: procs, NumCPU: runtime.NumCPU()},
 			Libraries:      services.Libraries(),
 			Limits: infoLimits{
-				MaxUploadBytes:    s.cfg.MaxUploadBytes,
-				MaxInputPixels:    s.cfg.MaxInputPixels,
-				RequestTimeoutMs:  s.cfg.RequestTimeout.Milliseconds(),
-				ShutdownTimeoutMs: s.cfg.ShutdownTimeout.Milliseconds(),
+				MaxUploadBytes:         s.cfg.MaxUploadBytes,
+				MaxInflightUploadBytes: s.cfg.MaxInflightUploadBytes,
+				UploadTimeoutMs:        s.cfg.UploadTimeout.Milliseconds(),
+				MaxInputPixels:         s.cfg.MaxInputPixels,
+				RequestTimeoutMs:       s.cfg.RequestTimeout.Milliseconds(),
+				ShutdownTimeoutMs:      s.cfg.ShutdownTimeout.Milliseconds(),
 			},
 			Concurrency: infoConcurrency{Concurrency: s.cfg.Concurrency, QueueDepth: s.cfg.QueueDepth, GOMAXPROCS: procs},
 		})

@@ -13,10 +13,13 @@ import (
 	"net/http/httptest"
 	"os"
 	"regexp"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/prometheus/client_golang/prometheus/testutil/promlint"
 
 	"github.com/rtip/go-service/internal/config"
 	"github.com/rtip/go-service/internal/services"
@@ -86,8 +89,40 @@ func TestEndpoints(t *testing.T) {
 		}
 		if got.Version != Version || got.Runtime.Name != "go" || got.Concurrency.Concurrency != 3 ||
 			got.Concurrency.QueueDepth != 5 || got.Limits.MaxUploadBytes != 26214400 ||
-			got.Limits.RequestTimeoutMs != 30000 || !maps.Equal(got.Libraries, services.Libraries()) {
+			got.Limits.RequestTimeoutMs != 30000 || !maps.Equal(got.Libraries, services.Libraries()) ||
+			got.Limits.MaxInflightUploadBytes != 4*26214400 || got.Limits.UploadTimeoutMs != 30000 {
 			t.Errorf("info = %+v", got)
+		}
+	})
+
+	t.Run("info has every limit the OpenAPI document requires", func(t *testing.T) {
+		var doc struct {
+			Components struct {
+				Schemas struct {
+					Info struct {
+						Properties struct {
+							Limits struct{ Required []string }
+						}
+					}
+				}
+			}
+		}
+		if err := json.Unmarshal(openapiDoc, &doc); err != nil {
+			t.Fatal(err)
+		}
+		_, body := do(t, h, httptest.NewRequest("GET", "/info", nil))
+		var got struct{ Limits map[string]any }
+		if err := json.Unmarshal(body, &got); err != nil {
+			t.Fatal(err)
+		}
+		required := doc.Components.Schemas.Info.Properties.Limits.Required
+		if !slices.Contains(required, "uploadTimeoutMs") || !slices.Contains(required, "maxInflightUploadBytes") {
+			t.Fatalf("the document's Info.limits requires %v", required)
+		}
+		for _, k := range required {
+			if _, ok := got.Limits[k]; !ok {
+				t.Errorf("/info limits lack %s: %s", k, body)
+			}
 		}
 	})
 }
@@ -115,6 +150,10 @@ func TestMetricsAfterRequests(t *testing.T) {
 		`image_bytes_total{direction="in"} 43386`,
 		`image_bytes_total{direction="out"}`,
 		"image_inflight 0", "image_queued 0", "http_lingering_connections 0",
+		"image_uploading 0", "image_upload_reserved_bytes 0",
+		`image_shed_total{reason="queue_full"} 0`,
+		`image_shed_total{reason="upload_budget"} 0`,
+		`image_shed_total{reason="draining"} 0`,
 		`http_lingering_closes_total{outcome="drained"} 0`,
 		`http_lingering_closes_total{outcome="timed_out"} 0`,
 		`http_lingering_closes_total{outcome="capped"} 0`,
@@ -123,6 +162,54 @@ func TestMetricsAfterRequests(t *testing.T) {
 		if !strings.Contains(string(b), want) {
 			t.Errorf("metrics lack %s", want)
 		}
+	}
+}
+
+// TestMetricsLint: the exposition, after requests of every kind of answer,
+// passes promlint (what `promtool check metrics` runs) without a problem,
+// and its help texts are the contract's (packages/contract/src/metrics.ts).
+func TestMetricsLint(t *testing.T) {
+	ts := edgeServer(t, nil, edgeOptions{})
+	body, ct := multipartBody(t, "image", 1, readFixture(t, "photo-small.jpg"))
+	if res, err := http.Post(ts.URL+"/process?width=50", ct, body); err != nil || res.StatusCode != 200 {
+		t.Fatalf("process: %v %v", res, err)
+	}
+	http.Get(ts.URL + "/nope")
+	http.Post(ts.URL+"/process?width=0", "image/jpeg", strings.NewReader("x"))
+	exchange(t, ts.Server, "GET /healthz HTTP/1.1\r\n\r\n") // an edge answer: no Host
+	res, err := http.Get(ts.URL + "/metrics")
+	if err != nil {
+		t.Fatal(err)
+	}
+	text, _ := io.ReadAll(res.Body)
+	res.Body.Close()
+	problems, err := promlint.New(bytes.NewReader(text)).Lint()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, p := range problems {
+		t.Errorf("promlint: %s: %s", p.Metric, p.Text)
+	}
+	for _, help := range []string{
+		"# HELP http_requests_total HTTP requests answered.",
+		"# HELP http_request_duration_seconds Time from request to response.",
+		"# HELP image_stage_duration_seconds Time spent in each image stage.",
+		"# HELP image_inflight Requests holding a processing slot (decode, transform, encode).",
+		"# HELP image_queued Requests with their whole body read, waiting for a processing slot.",
+		"# HELP image_uploading Requests reading their body now (they hold upload budget, no processing slot).",
+		"# HELP image_upload_reserved_bytes Bytes of MAX_INFLIGHT_UPLOAD_BYTES reserved by bodies being read, queued or processed.",
+		"# HELP image_shed_total Requests answered 503 OVERLOADED, by reason: queue_full, upload_budget or draining.",
+		"# HELP image_rejected_total Requests answered with a contract error, by code.",
+		"# HELP image_bytes_total Image bytes received (in) and sent (out).",
+		"# HELP http_lingering_connections Connections reading and discarding the rest of a request body after an early answer.",
+		"# HELP http_lingering_closes_total Connections closed after an early answer, by outcome: drained, timed_out or capped.",
+	} {
+		if !strings.Contains(string(text), help+"\n") {
+			t.Errorf("metrics lack %q", help)
+		}
+	}
+	if !strings.Contains(string(text), `http_requests_total{method="UNKNOWN",route="unmatched",status="400"} 1`) {
+		t.Errorf("the edge answer is not counted:\n%s", text)
 	}
 }
 
@@ -255,8 +342,7 @@ func TestOverload(t *testing.T) {
 	if testing.Short() {
 		t.Skip("burst of 12 MP images")
 	}
-	ts := httptest.NewServer(newTestServer(t, map[string]string{"CONCURRENCY": "1", "QUEUE_DEPTH": "1"}))
-	defer ts.Close()
+	ts := edgeServer(t, map[string]string{"CONCURRENCY": "1", "QUEUE_DEPTH": "1"}, edgeOptions{})
 	data := readFixture(t, "photo-12mp.jpg")
 	const burst = 8
 	var (
@@ -302,8 +388,7 @@ func TestOverload(t *testing.T) {
 
 // TestDeclaredLengthOverLimit: the answer comes before any body byte is sent.
 func TestDeclaredLengthOverLimit(t *testing.T) {
-	ts := httptest.NewServer(newTestServer(t, map[string]string{"MAX_UPLOAD_BYTES": "65536"}))
-	defer ts.Close()
+	ts := edgeServer(t, map[string]string{"MAX_UPLOAD_BYTES": "65536"}, edgeOptions{})
 	conn, err := net.Dial("tcp", ts.Listener.Addr().String())
 	if err != nil {
 		t.Fatal(err)
@@ -324,8 +409,7 @@ func TestDeclaredLengthOverLimit(t *testing.T) {
 
 // TestChunkedOverLimit: a body of unknown length is cut at the limit.
 func TestChunkedOverLimit(t *testing.T) {
-	ts := httptest.NewServer(newTestServer(t, map[string]string{"MAX_UPLOAD_BYTES": "65536"}))
-	defer ts.Close()
+	ts := edgeServer(t, map[string]string{"MAX_UPLOAD_BYTES": "65536"}, edgeOptions{})
 	for _, mode := range []string{"raw", "multipart"} {
 		t.Run(mode, func(t *testing.T) {
 			var body io.Reader = io.MultiReader(bytes.NewReader(readFixture(t, "photo-hd.jpg")))
@@ -352,33 +436,6 @@ func TestChunkedOverLimit(t *testing.T) {
 			}
 			checkProblem(t, res, b, "PAYLOAD_TOO_LARGE", "")
 		})
-	}
-}
-
-// TestSlowUploadTimesOut: an upload that stalls is cut at the request
-// deadline and answered 503 PROCESSING_TIMEOUT, freeing its queue place.
-func TestSlowUploadTimesOut(t *testing.T) {
-	ts := httptest.NewServer(newTestServer(t, map[string]string{"REQUEST_TIMEOUT_MS": "200"}))
-	defer ts.Close()
-	conn, err := net.Dial("tcp", ts.Listener.Addr().String())
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer conn.Close()
-	fmt.Fprintf(conn, "POST /process HTTP/1.1\r\nHost: x\r\nContent-Type: image/jpeg\r\nContent-Length: 1000\r\n\r\n\xff\xd8\xff")
-	conn.SetReadDeadline(time.Now().Add(5 * time.Second))
-	start := time.Now()
-	res, err := http.ReadResponse(bufio.NewReader(conn), nil)
-	if err != nil {
-		t.Fatalf("no answer: %v", err)
-	}
-	body, _ := io.ReadAll(res.Body)
-	if res.StatusCode != 503 {
-		t.Fatalf("status %d: %s", res.StatusCode, body)
-	}
-	checkProblem(t, res, body, "PROCESSING_TIMEOUT", "")
-	if d := time.Since(start); d > 2*time.Second {
-		t.Errorf("answered after %v", d)
 	}
 }
 

@@ -3,6 +3,7 @@ package handlers
 import (
 	"errors"
 	"io"
+	"net"
 	"net/http"
 	"os"
 	"sync"
@@ -100,4 +101,16 @@ func (s *server) linger(w http.ResponseWriter, body io.Reader) {
 	}
 	defer s.lingerer.leave()
 	s.metrics.Lingered(s.lingerer.drain(body, rc.SetReadDeadline))
+}
+
+// lingerConn is the lingering close after an answer of the edge, written
+// straight to the connection c (edge.go): no body framing is known there,
+// so it reads until the client closes its side or a bound passes.
+func (s *server) lingerConn(c net.Conn) {
+	if !s.lingerer.enter() {
+		s.metrics.Lingered(lingerCapped)
+		return
+	}
+	defer s.lingerer.leave()
+	s.metrics.Lingered(s.lingerer.drain(c, c.SetReadDeadline))
 }

@@ -27,9 +27,7 @@ func lingerServer(t *testing.T, env map[string]string) *httptest.Server {
 	for k, v := range env {
 		all[k] = v
 	}
-	ts := httptest.NewServer(newTestServer(t, all))
-	t.Cleanup(ts.Close)
-	return ts
+	return edgeServer(t, all, edgeOptions{}).Server
 }
 
 // metric reads one sample from /metrics; -1 when absent.

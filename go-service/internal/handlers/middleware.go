@@ -23,8 +23,12 @@ type reqState struct {
 	cause     error
 	bytesIn   int64
 	bodyEnded bool      // the handler read the body to its end
-	body      io.Reader // the body as the server gave it, for the lingering close
+	body      io.Reader // what the lingering close reads: the body as the server gave it
 	early     bool      // answered before the body ended: linger, then close
+	edge      bool      // an answer of the edge (step 1): method UNKNOWN, a new id, Connection: close
+	// uploadDeadline is when the body must have arrived (UPLOAD_TIMEOUT_MS
+	// after the headers); zero without a body.
+	uploadDeadline time.Time
 }
 
 type stateKey struct{}
@@ -86,51 +90,94 @@ func (b countingBody) Read(p []byte) (int, error) {
 	return n, err
 }
 
-// observe gives each request an id, then logs and measures its answer.
+// observe gives each request an id, then logs and measures its answer. It
+// is the outermost handler: it also answers what the edge refuses that
+// net/http lets through (edge.go), and it starts every body's deadline.
 func (s *server) observe(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		start := time.Now()
+		var head requestHead
+		if ec := connOf(r); ec != nil {
+			head = ec.handlerStarted(r)
+			defer ec.handlerDone()
+		}
+		edge := edgeProblem(r, head)
 		id := r.Header.Get("X-Request-Id")
-		if !requestIDPattern.MatchString(id) {
+		if edge != nil || !requestIDPattern.MatchString(id) {
 			id = newRequestID()
 		}
-		st := &reqState{id: id, route: "unmatched"}
+		st := &reqState{id: id, route: "unmatched", edge: edge != nil}
 		r = r.WithContext(context.WithValue(r.Context(), stateKey{}, st))
 		if r.Body != nil {
 			st.body = r.Body
 			r.Body = countingBody{ReadCloser: r.Body, st: st}
 		}
+		if r.ContentLength != 0 {
+			// A body must arrive within UPLOAD_TIMEOUT_MS of the end of its
+			// headers, on every route: the server has no ReadTimeout (see
+			// HTTPServer). The handler clears the deadline once it has read
+			// the body; one it does not read is bounded by it after the
+			// handler too, while net/http discards it. (Not supported by
+			// httptest recorders.)
+			st.uploadDeadline = start.Add(s.cfg.UploadTimeout)
+			_ = http.NewResponseController(w).SetReadDeadline(st.uploadDeadline)
+		}
 		w.Header().Set("X-Request-Id", id)
 		sw := &statusWriter{ResponseWriter: w}
-		next.ServeHTTP(sw, r)
+		if edge != nil {
+			s.writeProblem(sw, r, edge)
+		} else {
+			next.ServeHTTP(sw, r)
+		}
 		if sw.status == 0 {
 			sw.status = http.StatusOK
 		}
-		d := time.Since(start)
-		status := strconv.Itoa(sw.status)
-		s.metrics.Request(st.route, r.Method, status, d)
-		level := slog.LevelInfo
-		if sw.status >= 500 {
-			level = slog.LevelError
+		method := r.Method
+		if st.edge {
+			method = "UNKNOWN" // as for the answers net/http's parser gives (edge.go)
 		}
-		attrs := []slog.Attr{
-			slog.String("requestId", id),
-			slog.String("method", r.Method),
-			slog.String("path", r.URL.Path),
-			slog.Int("status", sw.status),
-			slog.Float64("durationMs", float64(d.Microseconds())/1000),
-			slog.Int64("bytesIn", st.bytesIn),
-			slog.Int64("bytesOut", sw.bytes),
-			slog.String("code", st.code),
-		}
-		if st.cause != nil {
-			attrs = append(attrs, slog.String("cause", st.cause.Error()))
-		}
-		s.log.LogAttrs(r.Context(), level, "request", attrs...)
+		s.logRequest(r.Context(), requestLog{
+			id: id, method: method, path: r.URL.Path, status: sw.status, duration: time.Since(start),
+			bytesIn: st.bytesIn, bytesOut: sw.bytes, code: st.code, cause: st.cause,
+		}, st.route)
 		if st.early {
 			s.linger(sw, st.body)
 		}
 	})
+}
+
+// requestLog is one answered request, as logged and counted.
+type requestLog struct {
+	id, method, path  string
+	status            int
+	duration          time.Duration
+	bytesIn, bytesOut int64
+	code              string
+	cause             error
+}
+
+// logRequest counts the answer in http_requests_total and the duration
+// histogram and writes the access log line.
+func (s *server) logRequest(ctx context.Context, l requestLog, route string) {
+	s.metrics.Request(route, l.method, strconv.Itoa(l.status), l.duration)
+	level := slog.LevelInfo
+	if l.status >= 500 {
+		level = slog.LevelError
+	}
+	attrs := []slog.Attr{
+		slog.String("requestId", l.id),
+		slog.String("method", l.method),
+		slog.String("path", l.path),
+		slog.Int("status", l.status),
+		slog.Float64("durationMs", float64(l.duration.Microseconds())/1000),
+		slog.Int64("bytesIn", l.bytesIn),
+		slog.Int64("bytesOut", l.bytesOut),
+		slog.String("code", l.code),
+	}
+	if l.cause != nil {
+		attrs = append(attrs, slog.String("cause", l.cause.Error()))
+	}
+	s.log.LogAttrs(ctx, level, "request", attrs...)
 }
 
 // recoverPanics turns a panic into 500 INTERNAL, logged with its stack; the

@@ -24,8 +24,11 @@ var titles = map[string]string{
 	"MISSING_IMAGE":          "Missing image",
 	"NOT_FOUND":              "Not found",
 	"METHOD_NOT_ALLOWED":     "Method not allowed",
+	"UPLOAD_TIMEOUT":         "Upload timeout",
 	"PAYLOAD_TOO_LARGE":      "Payload too large",
 	"UNSUPPORTED_MEDIA_TYPE": "Unsupported media type",
+	"HEADERS_TOO_LARGE":      "Headers too large",
+	"HEADERS_TIMEOUT":        "Headers timeout",
 	"UNDECODABLE_IMAGE":      "Undecodable image",
 	"IMAGE_TOO_LARGE":        "Image too large",
 	"OVERLOADED":             "Overloaded",
@@ -49,15 +52,8 @@ type problemBody struct {
 	RequestID string `json:"requestId"`
 }
 
-// writeProblem answers with p as application/problem+json and records its
-// code for the access log and the metrics.
-func (s *server) writeProblem(w http.ResponseWriter, r *http.Request, p *Problem) {
-	st := stateOf(r)
-	st.code = p.Code
-	st.cause = p.Cause
-	if _, ok := titles[p.Code]; ok {
-		s.metrics.Rejected(p.Code)
-	}
+// body is p's RFC 9457 document for the request id.
+func (p *Problem) body(requestID string) []byte {
 	detail := p.Detail
 	if p.Code == "INTERNAL" {
 		detail = internalDetail
@@ -68,8 +64,21 @@ func (s *server) writeProblem(w http.ResponseWriter, r *http.Request, p *Problem
 		Status:    p.Status,
 		Detail:    detail,
 		Code:      p.Code,
-		RequestID: st.id,
+		RequestID: requestID,
 	})
+	return body
+}
+
+// writeProblem answers with p as application/problem+json and records its
+// code for the access log and the metrics.
+func (s *server) writeProblem(w http.ResponseWriter, r *http.Request, p *Problem) {
+	st := stateOf(r)
+	st.code = p.Code
+	st.cause = p.Cause
+	if _, ok := titles[p.Code]; ok {
+		s.metrics.Rejected(p.Code)
+	}
+	body := p.body(st.id)
 	h := w.Header()
 	h.Set("Content-Type", "application/problem+json")
 	h.Set("Cache-Control", "no-store")
@@ -85,8 +94,9 @@ func (s *server) writeProblem(w http.ResponseWriter, r *http.Request, p *Problem
 	st.early = r.ContentLength != 0 && !st.bodyEnded && st.body != nil && p.Status != 499
 	if !st.early {
 		// A body over the limit ends the connection even when it happened
-		// to end within the read that crossed the limit.
-		if p.Code == "PAYLOAD_TOO_LARGE" {
+		// to end within the read that crossed the limit; an answer of the
+		// edge (a request the HTTP parser should have refused) ends it too.
+		if p.Code == "PAYLOAD_TOO_LARGE" || st.edge {
 			h.Set("Connection", "close")
 		}
 		w.WriteHeader(p.Status)

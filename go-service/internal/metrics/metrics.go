@@ -23,14 +23,28 @@ type Metrics struct {
 	rejected *prometheus.CounterVec
 	bytes    *prometheus.CounterVec
 	lingered *prometheus.CounterVec
+	shed     *prometheus.CounterVec
 }
 
 // LingerOutcomes are the ways a lingering close ends (contract README, "Early answers").
 var LingerOutcomes = []string{"drained", "timed_out", "capped"}
 
-// New registers the collectors. inflight, queued and lingering are read at
-// scrape time.
-func New(inflight, queued, lingering func() float64) *Metrics {
+// ShedReasons are why a request is answered 503 OVERLOADED (contract
+// SHED_REASONS): no admission place, no upload budget, or draining.
+var ShedReasons = []string{"queue_full", "upload_budget", "draining"}
+
+// Gauges are the values of the gauges, read at scrape time.
+type Gauges struct {
+	Inflight       func() float64 // requests holding a processing slot
+	Queued         func() float64 // requests with a complete body waiting for a slot
+	Uploading      func() float64 // requests reading their body
+	UploadReserved func() float64 // bytes of the upload budget in use
+	Lingering      func() float64 // connections lingering after an early answer
+}
+
+// New registers the collectors; the help texts are the contract's
+// (packages/contract/src/metrics.ts).
+func New(g Gauges) *Metrics {
 	m := &Metrics{
 		reg: prometheus.NewRegistry(),
 		requests: prometheus.NewCounterVec(prometheus.CounterOpts{
@@ -52,17 +66,26 @@ func New(inflight, queued, lingering func() float64) *Metrics {
 			Name: "http_lingering_closes_total",
 			Help: "Connections closed after an early answer, by outcome: drained, timed_out or capped.",
 		}, []string{"outcome"}),
+		shed: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "image_shed_total",
+			Help: "Requests answered 503 OVERLOADED, by reason: queue_full, upload_budget or draining.",
+		}, []string{"reason"}),
+	}
+	gauge := func(name, help string, value func() float64) prometheus.Collector {
+		return prometheus.NewGaugeFunc(prometheus.GaugeOpts{Name: name, Help: help}, value)
 	}
 	m.reg.MustRegister(
 		collectors.NewGoCollector(),
 		collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}),
-		m.requests, m.duration, m.stage, m.rejected, m.bytes, m.lingered,
-		prometheus.NewGaugeFunc(prometheus.GaugeOpts{Name: "image_inflight", Help: "Images being processed now."}, inflight),
-		prometheus.NewGaugeFunc(prometheus.GaugeOpts{Name: "image_queued", Help: "Requests waiting for a processing slot."}, queued),
-		prometheus.NewGaugeFunc(prometheus.GaugeOpts{
-			Name: "http_lingering_connections",
-			Help: "Connections reading and discarding the rest of a request body after an early answer.",
-		}, lingering),
+		m.requests, m.duration, m.stage, m.rejected, m.bytes, m.lingered, m.shed,
+		gauge("image_inflight", "Requests holding a processing slot (decode, transform, encode).", g.Inflight),
+		gauge("image_queued", "Requests with their whole body read, waiting for a processing slot.", g.Queued),
+		gauge("image_uploading", "Requests reading their body now (they hold upload budget, no processing slot).",
+			g.Uploading),
+		gauge("image_upload_reserved_bytes",
+			"Bytes of MAX_INFLIGHT_UPLOAD_BYTES reserved by bodies being read, queued or processed.", g.UploadReserved),
+		gauge("http_lingering_connections",
+			"Connections reading and discarding the rest of a request body after an early answer.", g.Lingering),
 	)
 	// Stages and directions exist from the start so that dashboards see zeros.
 	for _, s := range []string{"decode", "transform", "encode"} {
@@ -72,6 +95,9 @@ func New(inflight, queued, lingering func() float64) *Metrics {
 	m.bytes.WithLabelValues("out")
 	for _, o := range LingerOutcomes {
 		m.lingered.WithLabelValues(o)
+	}
+	for _, r := range ShedReasons {
+		m.shed.WithLabelValues(r)
 	}
 	return m
 }
@@ -99,6 +125,9 @@ func (m *Metrics) Rejected(code string) { m.rejected.WithLabelValues(code).Inc()
 func (m *Metrics) Bytes(direction string, n int) {
 	m.bytes.WithLabelValues(direction).Add(float64(n))
 }
+
+// Shed counts one 503 OVERLOADED by its reason (one of ShedReasons).
+func (m *Metrics) Shed(reason string) { m.shed.WithLabelValues(reason).Inc() }
 
 // Lingered counts one lingering close by its outcome.
 func (m *Metrics) Lingered(outcome string) { m.lingered.WithLabelValues(outcome).Inc() }

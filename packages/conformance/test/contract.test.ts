@@ -1,10 +1,16 @@
 // Contract v1 (packages/contract), black box over HTTP, against every target.
 
+import { execFile, spawn } from 'node:child_process';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
 import {
   ERRORS,
   IMPLEMENTATIONS,
   loadVectors,
   METRIC_NAMES,
+  METRICS,
   openApiText,
   PROBLEM_CONTENT_TYPE,
   PROCESS_METRIC_NAMES,
@@ -26,6 +32,35 @@ import {
 } from '../src/requests.js';
 
 const targets = inject('targets');
+
+/** The linter of `promtool check metrics`, built once from tools/promlint (a small Go program). */
+let promlint: Promise<string> | undefined;
+function promlintBinary(): Promise<string> {
+  promlint ??= (async () => {
+    const out = join(mkdtempSync(join(tmpdir(), 'rtip-promlint-')), 'promlint');
+    await promisify(execFile)('go', ['build', '-o', out, '.'], {
+      cwd: join(import.meta.dirname, '..', 'tools', 'promlint'),
+    });
+    return out;
+  })();
+  return promlint;
+}
+
+function lint(binary: string, exposition: string): Promise<{ code: number | null; output: string }> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(binary, [], { stdio: ['pipe', 'pipe', 'pipe'] });
+    let output = '';
+    child.stdout.on('data', (d: Buffer) => {
+      output += d.toString();
+    });
+    child.stderr.on('data', (d: Buffer) => {
+      output += d.toString();
+    });
+    child.on('error', reject);
+    child.on('close', (code) => resolve({ code, output }));
+    child.stdin.end(exposition);
+  });
+}
 const defaultVectors = loadVectors().filter((v) => Object.keys(v.config).length === 0);
 const MAX_UPLOAD_BYTES = 26_214_400;
 
@@ -251,6 +286,15 @@ describe.each(targets)('$name service', ({ url, implementation }) => {
       const families = metricFamilies(text);
       for (const name of [...METRIC_NAMES, ...PROCESS_METRIC_NAMES]) expect(families, name).toContain(name);
     });
+
+    it('GET /metrics passes the linter of `promtool check metrics`, with the HELP texts of the contract', async () => {
+      await post(url, 'width=64', fixture('photo-small.jpg'));
+      const text = await (await fetch(`${url}/metrics`)).text();
+      const { code, output } = await lint(await promlintBinary(), text);
+      expect(output).toBe('');
+      expect(code).toBe(0);
+      for (const m of Object.values(METRICS)) expect(text, m.name).toContain(`# HELP ${m.name} ${m.help}\n`);
+    }, 120_000);
 
     it('GET /openapi.json is the contract document, byte for byte', async () => {
       const res = await fetch(`${url}/openapi.json`);

@@ -110,8 +110,11 @@ export function buildOpenApiDocument(): Record<string, Json> {
               [MULTIPART_CONTENT_TYPE]: {
                 schema: {
                   type: 'object',
+                  description:
+                    'One part named `image`; other parts are ignored. A part name is a quoted-string, so it holds no control characters (a Content-Disposition that does not parse is 400 INVALID_REQUEST).',
                   required: ['image'],
                   properties: { image: imageUpload },
+                  propertyNames: { pattern: '^[^\\u0000-\\u0008\\u000A-\\u001F\\u007F]*$' },
                 },
               },
               ...Object.fromEntries(RAW_CONTENT_TYPES.map((t) => [t, { schema: imageUpload }])),

@@ -6,6 +6,7 @@ import net from 'node:net';
 import type { Problem } from '@rtip/contract';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { fixture, type RunningServer, startServer } from '../test/helpers.js';
+import { chunked, rawRequest, requestHead, until } from '../test/raw.js';
 
 const MiB = 1024 * 1024;
 
@@ -50,84 +51,8 @@ function nodeRequest(
   });
 }
 
-interface RawEnd {
-  answer: Answer | undefined;
-  /** How the connection ended after the answer: 'end' (FIN) or the error code (ECONNRESET: a reset). */
-  ending: string;
-  /** When the connection ended, ms after the whole answer was read. */
-  endedAfterMs: number;
-}
-
-/**
- * A raw client that writes `head` and then all of `body` while it reads, and does not stop when the answer comes:
- * it must still read the whole answer and then see the server end the connection. Fails after `timeoutMs`.
- */
-function rawRequest(port: number, head: string, body: Buffer, timeoutMs = 10_000): Promise<RawEnd> {
-  return new Promise((resolve, reject) => {
-    const socket = net.connect(port, '127.0.0.1');
-    let received = Buffer.alloc(0);
-    let answer: Answer | undefined;
-    let answeredAt = 0;
-    let ending: string | undefined;
-    const timer = setTimeout(() => {
-      socket.destroy();
-      reject(new Error(`no end within ${timeoutMs} ms; answer ${JSON.stringify(answer)}`));
-    }, timeoutMs);
-    socket.on('data', (chunk: Buffer) => {
-      received = Buffer.concat([received, chunk]);
-      const split = received.indexOf('\r\n\r\n');
-      if (answer || split < 0) return;
-      const [statusLine = '', ...lines] = received.subarray(0, split).toString('latin1').split('\r\n');
-      const headers: http.IncomingHttpHeaders = {};
-      for (const line of lines) {
-        const colon = line.indexOf(':');
-        headers[line.slice(0, colon).trim().toLowerCase()] = line.slice(colon + 1).trim();
-      }
-      const length = Number(headers['content-length']);
-      if (received.length - split - 4 < length) return;
-      answer = {
-        status: Number(statusLine.split(' ')[1]),
-        headers,
-        body: received.subarray(split + 4, split + 4 + length).toString(),
-      };
-      answeredAt = performance.now();
-    });
-    socket.on('end', () => {
-      ending ??= 'end';
-      socket.end();
-    });
-    socket.on('error', (err: NodeJS.ErrnoException) => {
-      ending ??= err.code ?? err.message;
-    });
-    socket.on('close', () => {
-      clearTimeout(timer);
-      resolve({ answer, ending: ending ?? 'close', endedAfterMs: performance.now() - answeredAt });
-    });
-    socket.write(head);
-    let at = 0;
-    const pump = () => {
-      while (at < body.length && !socket.destroyed) {
-        const piece = body.subarray(at, at + 64 * 1024);
-        at += piece.length;
-        if (!socket.write(piece)) {
-          socket.once('drain', pump);
-          return;
-        }
-      }
-    };
-    pump();
-  });
-}
-
-const chunked = (body: Buffer) =>
-  Buffer.concat([Buffer.from(`${body.length.toString(16)}\r\n`), body, Buffer.from('\r\n0\r\n\r\n')]);
-
-const requestHead = (target: string, headers: Record<string, string>) =>
-  `POST ${target} HTTP/1.1\r\nHost: test\r\n${Object.entries(headers)
-    .map(([k, v]) => `${k}: ${v}\r\n`)
-    .join('')}\r\n`;
-
-const code = (answer: Answer | undefined) => (answer ? (JSON.parse(answer.body) as Problem).code : undefined);
+const code = (answer: { body: string } | undefined) =>
+  answer ? (JSON.parse(answer.body) as Problem).code : undefined;
 
 describe('early answers on a real server (MAX_UPLOAD_BYTES 1 MiB)', () => {
   let server: RunningServer;
@@ -357,12 +282,3 @@ describe('lingering bounds and cap', () => {
     expect((await server.deps.metrics.lingering.get()).values[0]?.value).toBe(0);
   });
 });
-
-/** Waits for `check` to hold, polling every few ms, for at most 5 s. */
-async function until(check: () => boolean): Promise<void> {
-  const deadline = performance.now() + 5_000;
-  while (!check()) {
-    if (performance.now() > deadline) throw new Error('condition not met within 5 s');
-    await new Promise((resolve) => setTimeout(resolve, 5));
-  }
-}

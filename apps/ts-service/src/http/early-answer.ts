@@ -10,6 +10,7 @@
 import { IncomingMessage, type OutgoingHttpHeaders, ServerResponse } from 'node:http';
 import type { Http2Bindings, HttpBindings } from '@hono/node-server';
 import { RESPONSE_ALREADY_SENT } from '@hono/node-server/utils/response';
+import { answeredAtEdge } from './edge.js';
 import type { Linger } from './linger.js';
 
 /** What @hono/node-server passes as the app's env on an HTTP/1 server. */
@@ -32,6 +33,12 @@ export function withEarlyAnswers(fetch: Fetch, linger: Linger): Fetch {
     const { incoming, outgoing } = env;
     // The service speaks HTTP/1.1 (node:http); any other binding is passed through as it is.
     if (!(incoming instanceof IncomingMessage) || !(outgoing instanceof ServerResponse)) return response;
+    // The edge answered this connection while the route was reading the body (bad chunked framing): that was the
+    // answer; this one is dropped.
+    if (answeredAtEdge(incoming.socket)) {
+      await response.body?.cancel();
+      return RESPONSE_ALREADY_SENT;
+    }
     if (!bodyPending(incoming) || outgoing.headersSent) return response;
     const body = Buffer.from(await response.arrayBuffer());
     const headers: OutgoingHttpHeaders = {};

@@ -1,3 +1,4 @@
+import { loadDispositionVectors } from '@rtip/contract';
 import { describe, expect, it } from 'vitest';
 import { findImagePart, multipartBoundary } from './multipart.js';
 
@@ -54,5 +55,55 @@ describe('multipart', () => {
     expect(() => findImagePart(body(part('file', 'a')), B)).toThrow(
       expect.objectContaining({ code: 'MISSING_IMAGE' }),
     );
+  });
+
+  it('two Content-Disposition headers in one part are INVALID_REQUEST', () => {
+    const twice = `--${B}\r\nContent-Disposition: form-data; name="x"\r\nContent-Disposition: form-data; name="image"\r\n\r\nabc\r\n`;
+    expect(() => findImagePart(body(twice), B)).toThrow(
+      expect.objectContaining({
+        code: 'INVALID_REQUEST',
+        detail: 'Malformed multipart body: more than one Content-Disposition.',
+      }),
+    );
+  });
+
+  it('a part without Content-Disposition is not a form field', () => {
+    const bare = `--${B}\r\nContent-Type: image/jpeg\r\n\r\nabc\r\n`;
+    expect(() => findImagePart(body(bare), B)).toThrow(expect.objectContaining({ code: 'MISSING_IMAGE' }));
+    expect(findImagePart(body(bare, part('image', 'def')), B).toString()).toBe('def');
+  });
+});
+
+describe('multipart: Content-Disposition, every case of the contract vectors', () => {
+  // The header bytes are the vector's characters, one byte each (latin1), as a part header arrives.
+  const withHeader = (header: string) =>
+    body(`--${B}\r\nContent-Disposition: ${header}\r\nContent-Type: image/jpeg\r\n\r\nabc\r\n`);
+
+  for (const c of loadDispositionVectors()) {
+    it(`${JSON.stringify(c.header)} → ${JSON.stringify(c.expect)}`, () => {
+      const find = () => findImagePart(withHeader(c.header), B);
+      if (c.expect === 'malformed') {
+        expect(find).toThrow(
+          expect.objectContaining({
+            code: 'INVALID_REQUEST',
+            detail: 'Malformed multipart body: malformed Content-Disposition.',
+          }),
+        );
+      } else if (c.expect !== 'other' && c.expect.name === 'image') {
+        expect(find().toString()).toBe('abc');
+      } else {
+        // Another disposition type, or a form field with another name (or none): not the image.
+        expect(find).toThrow(expect.objectContaining({ code: 'MISSING_IMAGE' }));
+      }
+    });
+  }
+
+  it('a raw UTF-8 file name is accepted', () => {
+    const header = Buffer.concat([
+      Buffer.from(`--${B}\r\nContent-Disposition: form-data; name="image"; filename="`),
+      Buffer.from('日本語 café.jpg', 'utf8'),
+      Buffer.from(`"\r\n\r\nabc\r\n--${B}--\r\n`),
+    ]);
+    expect(findImagePart(header, B).toString()).toBe('abc');
   });
 });

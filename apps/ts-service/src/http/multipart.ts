@@ -4,7 +4,7 @@
 // bytes binary whatever the part's headers say, and tells "malformed" (400 INVALID_REQUEST) apart from
 // "no image part" (400 MISSING_IMAGE) and "two image parts" (400 INVALID_REQUEST) as the contract requires.
 
-import { ContractError, IMAGE_PART } from '@rtip/contract';
+import { ContractError, IMAGE_PART, parseContentDisposition } from '@rtip/contract';
 
 const CRLF = Buffer.from('\r\n');
 const HEADER_END = Buffer.from('\r\n\r\n');
@@ -18,15 +18,25 @@ export function multipartBoundary(contentType: string): string | undefined {
   return boundary && boundary.length <= 200 ? boundary : undefined;
 }
 
-/** The `name` of a part from its Content-Disposition header, or undefined. */
+/**
+ * The form-field name of a part from its Content-Disposition header (the contract's one rule,
+ * `parseContentDisposition`): undefined when the part is not a form field (no header, or a type other than
+ * form-data). A header that does not parse, or two of them, make the body malformed. The headers are read as
+ * latin1, one character per byte, so a raw UTF-8 file name is just bytes 0x80–0xFF, which the rule allows.
+ */
 function partName(headers: string): string | undefined {
+  let name: string | undefined;
+  let seen = false;
   for (const line of headers.split('\r\n')) {
     const colon = line.indexOf(':');
     if (colon < 0 || line.slice(0, colon).trim().toLowerCase() !== 'content-disposition') continue;
-    const match = /;\s*name\s*=\s*(?:"([^"]*)"|([^;\s]*))/i.exec(line.slice(colon + 1));
-    return match?.[1] ?? match?.[2];
+    if (seen) throw malformed('more than one Content-Disposition');
+    seen = true;
+    const disposition = parseContentDisposition(line.slice(colon + 1)); // the rule skips OWS itself
+    if (disposition.kind === 'malformed') throw malformed('malformed Content-Disposition');
+    if (disposition.kind === 'form-data') name = disposition.name;
   }
-  return undefined;
+  return name;
 }
 
 /**

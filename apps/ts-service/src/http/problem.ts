@@ -8,6 +8,7 @@ import {
   RETRY_AFTER_SECONDS,
 } from '@rtip/contract';
 import type { Context } from 'hono';
+import { Overloaded } from '../admission.js';
 import type { AppEnv } from './env.js';
 
 /** Answers `err` as problem+json; extra headers (e.g. Allow) are added as given. */
@@ -18,6 +19,7 @@ export function problemResponse(
 ): Response {
   const requestId = c.get('requestId');
   c.set('errorCode', err.code);
+  if (err instanceof Overloaded) c.set('shedReason', err.reason);
   const body = Buffer.from(JSON.stringify(buildProblem(err.code, err.detail, requestId)));
   const headers: Record<string, string> = {
     'Content-Type': PROBLEM_CONTENT_TYPE,

@@ -37,6 +37,8 @@ export function opsRoutes(deps: AppDeps): Hono<AppEnv> {
         libraries: LIBRARY_VERSIONS,
         limits: {
           maxUploadBytes: config.maxUploadBytes,
+          maxInflightUploadBytes: config.maxInflightUploadBytes,
+          uploadTimeoutMs: config.uploadTimeoutMs,
           maxInputPixels: config.maxInputPixels,
           requestTimeoutMs: config.requestTimeoutMs,
           shutdownTimeoutMs: config.shutdownTimeoutMs,

@@ -1,13 +1,21 @@
 // Test helpers: apps built from vector configs, requests built from vectors, fixtures.
 
+import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { parseConfig, readFixture, type ServiceConfig, type Vector } from '@rtip/contract';
 import { pino } from 'pino';
 import { createApp } from '../app.js';
 import { type AppDeps, createDeps } from '../deps.js';
-import { serveApp } from '../http/serve.js';
+import { SERVER_TIMINGS, type ServerTimings, serveApp } from '../http/serve.js';
 
 export const silentLogger = pino({ level: 'silent' });
+
+/** A logger that keeps every line it writes, parsed, for tests that check the log. */
+export function capturingLogger() {
+  const lines: Record<string, unknown>[] = [];
+  const logger = pino({ level: 'info' }, { write: (line: string) => lines.push(JSON.parse(line)) });
+  return { logger, lines };
+}
 
 export const fixture = readFixture;
 
@@ -30,28 +38,38 @@ export interface RunningServer {
   url: string;
   port: number;
   deps: AppDeps;
+  server: Server;
   close: () => Promise<void>;
 }
 
-/** The app on a real HTTP server (the process's edge: early answers, 100-continue), on an ephemeral port. */
-export function startServer(env: Record<string, string> = {}): Promise<RunningServer> {
-  const deps = testDeps(env);
+/**
+ * The app on a real HTTP server (the process's edge: parser refusals, early answers, 100-continue), on an ephemeral
+ * port; `timings` shortens the server's header and keep-alive timeouts for tests.
+ */
+export function startServer(
+  env: Record<string, string> = {},
+  overrides: Partial<AppDeps> = {},
+  timings: Partial<ServerTimings> = {},
+): Promise<RunningServer> {
+  const deps = testDeps(env, overrides);
   return new Promise((resolve) => {
     const server = serveApp(
       createApp(deps),
-      deps.linger,
+      deps,
       { port: 0, hostname: '127.0.0.1' },
       (info: AddressInfo) =>
         resolve({
           url: `http://127.0.0.1:${info.port}`,
           port: info.port,
           deps,
+          server,
           close: () =>
             new Promise<void>((done) => {
               server.closeAllConnections();
               server.close(() => done());
             }),
         }),
+      { ...SERVER_TIMINGS, ...timings },
     );
   });
 }
