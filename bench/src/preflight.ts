@@ -3,6 +3,7 @@
 
 import path from 'node:path';
 import { equivalenceBar } from '@rtip/contract';
+import { distance } from '@rtip/testkit';
 import sharp from 'sharp';
 import type { Scenario } from './scenario.js';
 
@@ -36,22 +37,6 @@ export interface Preflight {
   maxMae: number;
   targets: PreflightTarget[];
   pass: boolean;
-}
-
-export function psnr(a: Uint8Array, b: Uint8Array): { psnrDb: number; mae: number } {
-  if (a.length !== b.length) throw new Error('psnr: buffers differ in size');
-  let se = 0;
-  let ae = 0;
-  for (let i = 0; i < a.length; i++) {
-    const d = (a[i] as number) - (b[i] as number);
-    se += d * d;
-    ae += Math.abs(d);
-  }
-  const mse = se / a.length;
-  return {
-    psnrDb: mse === 0 ? Number.POSITIVE_INFINITY : 10 * Math.log10((255 * 255) / mse),
-    mae: ae / a.length,
-  };
 }
 
 async function decode(buf: Buffer) {
@@ -110,12 +95,12 @@ export async function checkAnswers(
     if (!ref) {
       ref = { name, pixels: d.pixels, width: d.width, height: d.height };
     } else if (ref.width === d.width && ref.height === d.height) {
-      const q = psnr(ref.pixels, d.pixels);
-      t.psnrDb = q.psnrDb;
+      const q = distance(ref.pixels, d.pixels);
+      t.psnrDb = q.psnr;
       t.mae = q.mae;
-      if (!(q.psnrDb >= minPsnrDb)) {
+      if (!(q.psnr >= minPsnrDb)) {
         t.problems.push(
-          `PSNR ${q.psnrDb.toFixed(1)} dB against ${ref.name}, want ≥ ${minPsnrDb} dB (not equivalent)`,
+          `PSNR ${q.psnr.toFixed(1)} dB against ${ref.name}, want ≥ ${minPsnrDb} dB (not equivalent)`,
         );
       }
       if (!(q.mae <= bar.maxMae)) {

@@ -5,6 +5,7 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { FIXTURES_DIR, IMAGE_PART, planResize } from '@rtip/contract';
+import { multipartBody as multipartParts } from '@rtip/testkit';
 
 export const BENCH_DIR = fileURLToPath(new URL('../', import.meta.url));
 export const REPO_DIR = path.resolve(BENCH_DIR, '..');
@@ -92,15 +93,7 @@ export const MULTIPART_BOUNDARY = 'rtip-bench-7MA4YWxkTrZu0gW';
 
 /** The same bytes k6's http.file() part carries: one part named `image`, filename and image/jpeg type. */
 export function multipartBody(image: Buffer, filename: string): { contentType: string; body: Buffer } {
-  const head =
-    `--${MULTIPART_BOUNDARY}\r\n` +
-    `Content-Disposition: form-data; name="${IMAGE_PART}"; filename="${filename}"\r\n` +
-    'Content-Type: image/jpeg\r\n\r\n';
-  const tail = `\r\n--${MULTIPART_BOUNDARY}--\r\n`;
-  return {
-    contentType: `multipart/form-data; boundary=${MULTIPART_BOUNDARY}`,
-    body: Buffer.concat([Buffer.from(head), image, Buffer.from(tail)]),
-  };
+  return multipartParts([{ name: IMAGE_PART, filename, bytes: image }], MULTIPART_BOUNDARY);
 }
 
 export function processUrl(base: string, s: Scenario): string {

@@ -3,9 +3,9 @@
 
 import { spawn } from 'node:child_process';
 import { closeSync, mkdirSync, openSync } from 'node:fs';
-import { createServer } from 'node:net';
 import path from 'node:path';
 import { DEFAULT_PORTS, type Implementation } from '@rtip/contract';
+import { freePort } from '@rtip/testkit';
 import { $ } from 'zx';
 import { onCleanup, track, untrack } from './cleanup.js';
 import { multipartBody, processUrl, REPO_DIR, type Scenario } from './scenario.js';
@@ -40,26 +40,6 @@ export interface StartOptions {
   concurrency: number;
   logDir: string;
   timeoutMs?: number;
-}
-
-export async function portFree(port: number): Promise<boolean> {
-  return new Promise((resolve) => {
-    const s = createServer();
-    s.once('error', () => resolve(false));
-    s.listen(port, '127.0.0.1', () => s.close(() => resolve(true)));
-  });
-}
-
-export async function freePort(preferred: number): Promise<number> {
-  if (await portFree(preferred)) return preferred;
-  return new Promise((resolve, reject) => {
-    const s = createServer();
-    s.once('error', reject);
-    s.listen(0, '127.0.0.1', () => {
-      const a = s.address();
-      s.close(() => resolve(typeof a === 'object' && a ? a.port : 0));
-    });
-  });
 }
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));

@@ -1,7 +1,10 @@
 // Decodes answers and measures how far two pictures are apart (PSNR, MAE), held to the contract's equivalence bars.
 
 import { type EquivalenceBar, equivalenceBar } from '@rtip/contract';
+import { type Distance, distance as sampleDistance } from '@rtip/testkit';
 import sharp from 'sharp';
+
+export type { Distance };
 
 export interface Decoded {
   format: string;
@@ -26,40 +29,14 @@ export async function decode(bytes: Uint8Array): Promise<Decoded> {
   };
 }
 
-export interface Distance {
-  psnr: number;
-  mae: number;
-  maxDiff: number;
-}
-
-/** PSNR in dB (Infinity when equal) and mean absolute error in 8-bit levels over every sample. */
+/** PSNR in dB (Infinity when equal), mean absolute error and largest difference over every sample. */
 export function distance(a: Decoded, b: Decoded): Distance {
-  if (
-    a.width !== b.width ||
-    a.height !== b.height ||
-    a.channels !== b.channels ||
-    a.pixels.length !== b.pixels.length
-  ) {
+  if (a.width !== b.width || a.height !== b.height || a.channels !== b.channels) {
     throw new Error(
       `cannot compare ${a.width}×${a.height}×${a.channels} with ${b.width}×${b.height}×${b.channels}`,
     );
   }
-  let squared = 0;
-  let absolute = 0;
-  let maxDiff = 0;
-  const n = a.pixels.length;
-  for (let i = 0; i < n; i++) {
-    const d = Math.abs((a.pixels[i] as number) - (b.pixels[i] as number));
-    squared += d * d;
-    absolute += d;
-    if (d > maxDiff) maxDiff = d;
-  }
-  const mse = squared / n;
-  return {
-    psnr: mse === 0 ? Number.POSITIVE_INFINITY : 10 * Math.log10((255 * 255) / mse),
-    mae: absolute / n,
-    maxDiff,
-  };
+  return sampleDistance(a.pixels, b.pixels);
 }
 
 /** The bar a case must pass: the contract's one table (packages/contract/src/equivalence.ts). */

@@ -1,6 +1,6 @@
 import { createServer, type Server, type Socket } from 'node:net';
 import { describe, expect, it } from 'vitest';
-import { chunkedBody, metricFamilies, metricValue, multipartOfSize, rawExchange } from './requests.js';
+import { chunkedBody, metricFamilies, metricValue, rawExchange } from './requests.js';
 
 const exposition = `# HELP http_requests_total HTTP requests answered.
 # TYPE http_requests_total counter
@@ -104,15 +104,5 @@ describe('body builders', () => {
     expect(framed).toContain('\r\n1170\r\n');
     expect(framed.endsWith('\r\n0\r\n\r\n')).toBe(true);
     expect(framed.length).toBe(70_000 + '10000\r\n\r\n1170\r\n\r\n0\r\n\r\n'.length);
-  });
-
-  it('builds a multipart body of exactly the size asked, with one image part', () => {
-    const { body, contentType } = multipartOfSize(262_145);
-    expect(body.length).toBe(262_145);
-    expect(contentType).toBe('multipart/form-data; boundary=rtip-early-answer');
-    expect(body.toString('latin1')).toMatch(
-      /^--rtip-early-answer\r\nContent-Disposition: form-data; name="image"/,
-    );
-    expect(body.toString('latin1').endsWith('\r\n--rtip-early-answer--\r\n')).toBe(true);
   });
 });

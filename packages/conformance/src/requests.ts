@@ -4,6 +4,8 @@ import { request as httpRequest } from 'node:http';
 import { connect } from 'node:net';
 import { readFixture, type Vector } from '@rtip/contract';
 
+export { multipartOfSize } from '@rtip/testkit';
+
 export const fixture = readFixture;
 
 export function multipart(
@@ -284,19 +286,4 @@ export function chunkedBody(body: Uint8Array, piece = 64 * 1024): Buffer {
   }
   parts.push(Buffer.from('0\r\n\r\n'));
   return Buffer.concat(parts);
-}
-
-/** A multipart/form-data body of exactly `size` bytes whose one part, `image`, is filled with `fill`. */
-export function multipartOfSize(size: number, fill = 0xab): { body: Buffer; contentType: string } {
-  const boundary = 'rtip-early-answer';
-  const opening = Buffer.from(
-    `--${boundary}\r\nContent-Disposition: form-data; name="image"; filename="big.jpg"\r\n` +
-      'Content-Type: image/jpeg\r\n\r\n',
-  );
-  const closing = Buffer.from(`\r\n--${boundary}--\r\n`);
-  const content = Buffer.alloc(Math.max(0, size - opening.length - closing.length), fill);
-  return {
-    body: Buffer.concat([opening, content, closing]),
-    contentType: `multipart/form-data; boundary=${boundary}`,
-  };
 }

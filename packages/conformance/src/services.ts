@@ -1,12 +1,13 @@
 // Starts and stops the built implementations as child processes, on free ports, for the suite.
 
-import { type ChildProcess, spawn } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { dirname, join } from 'node:path';
 import type { Implementation } from '@rtip/contract';
+import { freePort, waitHealthy } from '@rtip/testkit';
 
 export type { Implementation };
+export { freePort };
 
 export interface RunningService {
   name: Implementation;
@@ -45,35 +46,6 @@ export function commandFor(name: Implementation): { command: string; args: strin
   return name === 'ts' ? { command: process.execPath, args: [entry] } : { command: entry, args: [] };
 }
 
-export async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      server.close(() =>
-        typeof address === 'object' && address ? resolve(address.port) : reject(new Error('no port')),
-      );
-    });
-  });
-}
-
-async function waitHealthy(url: string, child: ChildProcess, output: () => string, timeoutMs: number) {
-  const deadline = Date.now() + timeoutMs;
-  while (Date.now() < deadline) {
-    if (child.exitCode !== null)
-      throw new Error(`service exited with ${child.exitCode} before it was healthy:\n${output()}`);
-    try {
-      const res = await fetch(`${url}/healthz`);
-      if (res.ok) return;
-    } catch {
-      // not listening yet
-    }
-    await new Promise((r) => setTimeout(r, 50));
-  }
-  throw new Error(`service at ${url} not healthy after ${timeoutMs} ms:\n${output()}`);
-}
-
 /** Starts one implementation with the given contract settings (env-style) and waits for /healthz. */
 export async function startService(
   name: Implementation,
@@ -95,10 +67,18 @@ export async function startService(
   const url = `http://127.0.0.1:${port}`;
   const output = () => log;
   try {
-    await waitHealthy(url, child, output, 20_000);
+    await waitHealthy(url, {
+      timeoutMs: 20_000,
+      gone: () =>
+        child.exitCode === null
+          ? undefined
+          : `service exited with ${child.exitCode} before it was healthy:\n${output()}`,
+    });
   } catch (error) {
     child.kill('SIGKILL');
-    throw error;
+    throw child.exitCode === null
+      ? new Error(`${(error as Error).message}; its output:\n${output()}`)
+      : error;
   }
   return {
     name,

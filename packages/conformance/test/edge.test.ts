@@ -11,6 +11,7 @@
 import { readFileSync } from 'node:fs';
 import { connect } from 'node:net';
 import { PROBLEM_CONTENT_TYPE } from '@rtip/contract';
+import { multipartBody } from '@rtip/testkit';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { fixture, metricValue, type RawExchange, rawExchange } from '../src/requests.js';
 import { type Implementation, type RunningService, startService } from '../src/services.js';
@@ -180,21 +181,14 @@ const head = (lines: string[]) => `${lines.join('\r\n')}\r\n\r\n`;
 
 /** A request whose image part has the given Content-Disposition header. */
 function multipartHead(url: string, disposition: string): { head: string; body: Buffer } {
-  const boundary = 'rtip-edge';
-  const body = Buffer.concat([
-    Buffer.from(
-      `--${boundary}\r\nContent-Disposition: ${disposition}\r\nContent-Type: image/jpeg\r\n\r\n`,
-      'utf8',
-    ),
-    fixture('photo-small.jpg'),
-    Buffer.from(`\r\n--${boundary}--\r\n`),
+  const { body, contentType } = multipartBody([
+    { name: 'image', disposition, bytes: fixture('photo-small.jpg') },
   ]);
-  const { host } = new URL(url);
   return {
     head: head([
       'POST /process?width=64 HTTP/1.1',
-      `Host: ${host}`,
-      `Content-Type: multipart/form-data; boundary=${boundary}`,
+      `Host: ${new URL(url).host}`,
+      `Content-Type: ${contentType}`,
       `Content-Length: ${body.length}`,
       'Connection: close',
     ]),

@@ -1,0 +1,6 @@
+// @rtip/testkit: the test plumbing every package shares, so no suite keeps a copy of its own.
+
+export * from './distance.js';
+export * from './health.js';
+export * from './multipart.js';
+export * from './ports.js';
