@@ -9,21 +9,13 @@ function deferred() {
   return { promise, resolve };
 }
 
-/** An Admission that records its changes; `idle()` resolves when, after the call, nothing runs or waits. */
+/** An Admission that records its changes. */
 function watched(settings: AdmissionSettings) {
   const changes: Array<[number, number]> = [];
-  let wake: (() => void) | undefined;
   const admission = new Admission(settings, {
-    onChange: (running, waiting) => {
-      changes.push([running, waiting]);
-      if (running === 0 && waiting === 0) wake?.();
-    },
+    onChange: (running, waiting) => changes.push([running, waiting]),
   });
-  const idle = () =>
-    new Promise<void>((resolve) => {
-      wake = resolve;
-    });
-  return { admission, changes, idle };
+  return { admission, changes };
 }
 
 describe('Admission', () => {
@@ -52,7 +44,7 @@ describe('Admission', () => {
   });
 
   it('times out while queued, and the queued job never starts', async () => {
-    const { admission, idle } = watched({ concurrency: 1, queueDepth: 1, timeoutMs: 30 });
+    const { admission } = watched({ concurrency: 1, queueDepth: 1, timeoutMs: 30 });
     const gate = deferred();
     const first = admission.run(() => gate.promise).catch((err: unknown) => err);
     let secondStarted = false;
@@ -61,14 +53,14 @@ describe('Admission', () => {
     });
     await expect(second).rejects.toMatchObject({ code: 'PROCESSING_TIMEOUT' });
     expect(await first).toMatchObject({ code: 'PROCESSING_TIMEOUT' });
-    const released = idle();
+    const released = admission.idle();
     gate.resolve();
     await released; // the first job's slot is free again: a queued job that had not left would start now
     expect(secondStarted).toBe(false);
   });
 
   it('answers a running job at its deadline but holds the slot until the work really ends', async () => {
-    const { admission, changes, idle } = watched({ concurrency: 1, queueDepth: 0, timeoutMs: 20 });
+    const { admission, changes } = watched({ concurrency: 1, queueDepth: 0, timeoutMs: 20 });
     const gate = deferred();
     let aborted = false;
     const run = admission.run(async (signal) => {
@@ -81,7 +73,7 @@ describe('Admission', () => {
     expect(aborted).toBe(true);
     expect(admission.running).toBe(1);
     await expect(admission.run(async () => 1)).rejects.toMatchObject({ code: 'OVERLOADED' });
-    const released = idle();
+    const released = admission.idle();
     gate.resolve();
     await released;
     expect(admission.running).toBe(0);
@@ -92,5 +84,26 @@ describe('Admission', () => {
     const admission = new Admission({ concurrency: 1, queueDepth: 0, timeoutMs: 1000 });
     await expect(admission.run(() => Promise.reject(new Error('boom')))).rejects.toThrow('boom');
     await expect(admission.run(() => Promise.resolve(7))).resolves.toBe(7);
+  });
+
+  it('idle() resolves at once when empty, else when the last queued or running work has settled', async () => {
+    const admission = new Admission({ concurrency: 1, queueDepth: 1, timeoutMs: 20 });
+    await admission.idle();
+    const gates = [deferred(), deferred()];
+    const runs = gates.map((gate) => admission.run(() => gate.promise).catch((err: unknown) => err));
+    let idle = false;
+    const idled = admission.idle().then(() => {
+      idle = true;
+    });
+    // Both are answered PROCESSING_TIMEOUT (the queued one leaves the queue); the running one keeps its slot.
+    expect(await Promise.all(runs)).toMatchObject([
+      { code: 'PROCESSING_TIMEOUT' },
+      { code: 'PROCESSING_TIMEOUT' },
+    ]);
+    await Promise.resolve();
+    expect([admission.running, admission.waiting, idle]).toEqual([1, 0, false]);
+    gates[0]?.resolve();
+    await idled;
+    expect([admission.running, admission.waiting]).toEqual([0, 0]);
   });
 });

@@ -36,6 +36,8 @@ export class Admission {
   #running = 0;
   readonly #queue: Waiter[] = [];
   readonly #events: AdmissionEvents;
+  /** Callers of idle() waiting for nothing to run or wait. */
+  readonly #idle: Array<() => void> = [];
 
   constructor(settings: AdmissionSettings, events: AdmissionEvents = {}) {
     this.settings = settings;
@@ -48,6 +50,15 @@ export class Admission {
 
   get waiting(): number {
     return this.#queue.length;
+  }
+
+  /**
+   * Resolves once no job runs or waits: at once if that is so now, else at the next change that leaves the
+   * admission empty. A job counts until its work really settles (see `run`), so this waits for sharp too.
+   */
+  idle(): Promise<void> {
+    if (this.#running === 0 && this.#queue.length === 0) return Promise.resolve();
+    return new Promise((resolve) => this.#idle.push(resolve));
   }
 
   /**
@@ -115,5 +126,6 @@ export class Admission {
 
   #changed(): void {
     this.#events.onChange?.(this.#running, this.#queue.length);
+    if (this.#running === 0 && this.#queue.length === 0) for (const wake of this.#idle.splice(0)) wake();
   }
 }

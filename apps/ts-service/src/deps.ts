@@ -1,7 +1,7 @@
 // What the app needs from outside, and the one place that builds it from a configuration.
 
 import type { ServiceConfig } from '@rtip/contract';
-import { type Logger, pino } from 'pino';
+import { type DestinationStream, type Logger, pino } from 'pino';
 import { Admission } from './admission.js';
 import { Linger } from './http/linger.js';
 import { createMetrics, type Metrics } from './metrics.js';
@@ -68,12 +68,19 @@ export function createDeps(
   };
 }
 
-/** JSON lines on stdout: ISO time, level as a word, no pid/hostname noise. */
-export function createLogger(config: Pick<ServiceConfig, 'logLevel'>): Logger {
-  return pino({
+/**
+ * JSON lines: ISO time, level as a word, no pid/hostname noise. To `destination` (the process passes a synchronous
+ * stdout writer, main.cts), else to pino's default, stdout.
+ */
+export function createLogger(
+  config: Pick<ServiceConfig, 'logLevel'>,
+  destination?: DestinationStream,
+): Logger {
+  const options = {
     level: config.logLevel,
     base: undefined,
     timestamp: pino.stdTimeFunctions.isoTime,
-    formatters: { level: (label) => ({ level: label }) },
-  });
+    formatters: { level: (label: string) => ({ level: label }) },
+  };
+  return destination ? pino(options, destination) : pino(options);
 }

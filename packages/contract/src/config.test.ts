@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { CONFIG_VARIABLES, LINGER_DEFAULTS, parseConfig } from './config.js';
+import { CONFIG, CONFIG_VARIABLES, LINGER_DEFAULTS, MAX_TIMER_MS, parseConfig } from './config.js';
 
 const defaults = { port: 8081, cpus: 2 };
 
@@ -123,5 +123,50 @@ describe('parseConfig', () => {
       'MAX_LINGERING',
       'LOG_LEVEL',
     ]);
+  });
+
+  it('has one rule per variable, for every field, reading only variables read before', () => {
+    expect(CONFIG.map((r) => r.name).sort()).toEqual(Object.keys(CONFIG_VARIABLES).sort());
+    const keys = CONFIG.map((r) => r.key);
+    expect(new Set(keys).size).toBe(keys.length);
+    const config = parseConfig({}, defaults);
+    expect(config.ok && Object.keys(config.config).sort()).toEqual([...keys].sort());
+    const read = new Set<string>();
+    for (const rule of CONFIG) {
+      if (rule.kind === 'integer') {
+        if (typeof rule.default === 'object' && rule.default.rule === 'times') {
+          expect(read, rule.name).toContain(rule.default.of);
+        }
+        if (typeof rule.min === 'object') expect(read, rule.name).toContain(rule.min.of);
+      }
+      read.add(rule.name);
+    }
+  });
+
+  it('bounds every timeout by what a timer takes', () => {
+    for (const name of [
+      'UPLOAD_TIMEOUT_MS',
+      'REQUEST_TIMEOUT_MS',
+      'SHUTDOWN_TIMEOUT_MS',
+      'LINGER_TIMEOUT_MS',
+      'LINGER_IDLE_MS',
+    ]) {
+      expect(parseConfig({ [name]: String(MAX_TIMER_MS) }, defaults).ok, name).toBe(true);
+      expect(parseConfig({ [name]: String(MAX_TIMER_MS + 1) }, defaults), name).toMatchObject({
+        ok: false,
+        errors: [
+          expect.stringMatching(new RegExp(`^${name} must be an integer from [01] to ${MAX_TIMER_MS}, got`)),
+        ],
+      });
+    }
+  });
+
+  it('describes the default of every variable from its rule', () => {
+    expect(CONFIG_VARIABLES.PORT.default).toBe('go 8080, ts 8081, go-vips 8082');
+    expect(CONFIG_VARIABLES.CONCURRENCY.default).toBe('number of CPUs');
+    expect(CONFIG_VARIABLES.QUEUE_DEPTH.default).toBe('4 × CONCURRENCY');
+    expect(CONFIG_VARIABLES.MAX_INFLIGHT_UPLOAD_BYTES.default).toBe('4 × MAX_UPLOAD_BYTES');
+    expect(CONFIG_VARIABLES.MAX_UPLOAD_BYTES.default).toBe('26214400');
+    expect(CONFIG_VARIABLES.LOG_LEVEL.default).toBe('info');
   });
 });

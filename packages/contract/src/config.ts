@@ -28,57 +28,28 @@ export interface ServiceConfig {
   logLevel: LogLevel;
 }
 
-/** Env name → meaning and default, as the README and OpenAPI document describe them. */
-export const CONFIG_VARIABLES = {
-  PORT: {
-    default: Object.entries(DEFAULT_PORTS)
-      .map(([name, port]) => `${name} ${port}`)
-      .join(', '),
-    description: 'TCP port to listen on.',
-  },
-  HOST: { default: '0.0.0.0', description: 'Address to listen on.' },
-  MAX_UPLOAD_BYTES: { default: '26214400', description: 'Largest accepted request body (413 beyond).' },
-  MAX_INFLIGHT_UPLOAD_BYTES: {
-    default: '4 × MAX_UPLOAD_BYTES',
-    description:
-      'Memory budget for request bodies held at once (being read, queued or processed); a body that does not fit is 503 OVERLOADED before it is read. At least MAX_UPLOAD_BYTES.',
-  },
-  UPLOAD_TIMEOUT_MS: {
-    default: '30000',
-    description:
-      'Deadline for reading a request body, from the end of its headers (408 UPLOAD_TIMEOUT beyond).',
-  },
-  MAX_INPUT_PIXELS: {
-    default: '50000000',
-    description: 'Largest width×height of an input or planned output (422 IMAGE_TOO_LARGE beyond).',
-  },
-  CONCURRENCY: { default: 'number of CPUs', description: 'Images processed at once.' },
-  QUEUE_DEPTH: {
-    default: '4 × CONCURRENCY',
-    description: 'Requests allowed to wait for a slot (503 beyond).',
-  },
-  REQUEST_TIMEOUT_MS: {
-    default: '30000',
-    description: 'Deadline for queueing plus processing, counted once the body is read (503 beyond).',
-  },
-  SHUTDOWN_TIMEOUT_MS: { default: '10000', description: 'Grace period for in-flight requests on SIGTERM.' },
-  LINGER_TIMEOUT_MS: {
-    default: '30000',
-    description: 'After an early answer, longest time spent reading and discarding the rest of the body.',
-  },
-  LINGER_IDLE_MS: {
-    default: '5000',
-    description: 'After an early answer, longest wait for the next body byte before closing.',
-  },
-  MAX_LINGERING: {
-    default: '256',
-    description:
-      'Connections lingering after an early answer at once; beyond, closed right after the answer.',
-  },
-  LOG_LEVEL: { default: 'info', description: 'One of debug, info, warn, error.' },
+/** Env name → meaning, in the order the README and OpenAPI document list them (defaults: `CONFIG`). */
+const CONFIG_DESCRIPTIONS = {
+  PORT: 'TCP port to listen on.',
+  HOST: 'Address to listen on.',
+  MAX_UPLOAD_BYTES: 'Largest accepted request body (413 beyond).',
+  MAX_INFLIGHT_UPLOAD_BYTES:
+    'Memory budget for request bodies held at once (being read, queued or processed); a body that does not fit is 503 OVERLOADED before it is read. At least MAX_UPLOAD_BYTES.',
+  UPLOAD_TIMEOUT_MS:
+    'Deadline for reading a request body, from the end of its headers (408 UPLOAD_TIMEOUT beyond).',
+  MAX_INPUT_PIXELS: 'Largest width×height of an input or planned output (422 IMAGE_TOO_LARGE beyond).',
+  CONCURRENCY: 'Images processed at once.',
+  QUEUE_DEPTH: 'Requests allowed to wait for a slot (503 beyond).',
+  REQUEST_TIMEOUT_MS: 'Deadline for queueing plus processing, counted once the body is read (503 beyond).',
+  SHUTDOWN_TIMEOUT_MS: 'Grace period for in-flight requests on SIGTERM.',
+  LINGER_TIMEOUT_MS: 'After an early answer, longest time spent reading and discarding the rest of the body.',
+  LINGER_IDLE_MS: 'After an early answer, longest wait for the next body byte before closing.',
+  MAX_LINGERING:
+    'Connections lingering after an early answer at once; beyond, closed right after the answer.',
+  LOG_LEVEL: 'One of debug, info, warn, error.',
 } as const;
 
-export type ConfigVariable = keyof typeof CONFIG_VARIABLES;
+export type ConfigVariable = keyof typeof CONFIG_DESCRIPTIONS;
 
 /** Bounds of the lingering close after an early answer; the README ("Early answers") says why these. */
 export const LINGER_DEFAULTS = { timeoutMs: 30_000, idleMs: 5_000, max: 256 } as const;
@@ -89,57 +60,216 @@ export const LINGER_DEFAULTS = { timeoutMs: 30_000, idleMs: 5_000, max: 256 } as
  */
 export const EDGE_LIMITS = { maxHeaderBytes: 16_384, headersTimeoutMs: 10_000 } as const;
 
-/** Longest delay Node.js timers accept (2^31 − 1 ms); Go reads the same range. */
-const MAX_TIMER_MS = 2_147_483_647;
+/** Longest delay Node.js timers accept (2^31 − 1 ms): the bound of every setting that becomes a timer. */
+export const MAX_TIMER_MS = 2_147_483_647;
+
+/** Largest integer both services read the same way (2^53 − 1). */
+export const MAX_CONFIG_INTEGER = Number.MAX_SAFE_INTEGER;
+
+/**
+ * A setting's value when it is unset or empty: a number or text, or a rule.
+ * - `port`: the port of the implementation (`DEFAULT_PORTS`; `parseConfig`'s `defaults.port`);
+ * - `cpus`: the number of CPUs the process may use, at least 1 (`parseConfig`'s `defaults.cpus`);
+ * - `times`: `factor` × the value of the variable `of`, which is read before.
+ */
+export type ConfigDefault =
+  | number
+  | string
+  | { rule: 'port' }
+  | { rule: 'cpus' }
+  | { rule: 'times'; factor: number; of: ConfigVariable };
+
+/** How `parseConfig` reads one variable; `key` is its field of `ServiceConfig`. */
+export type ConfigRule =
+  | {
+      name: ConfigVariable;
+      key: keyof ServiceConfig;
+      kind: 'integer';
+      default: Exclude<ConfigDefault, string>;
+      /** The least value, or the value of a variable read before (`{ of }`). */
+      min: number | { of: ConfigVariable };
+      max: number;
+    }
+  | { name: ConfigVariable; key: keyof ServiceConfig; kind: 'string'; default: string }
+  | {
+      name: ConfigVariable;
+      key: keyof ServiceConfig;
+      kind: 'enum';
+      values: readonly string[];
+      default: string;
+    };
+
+/**
+ * Every setting as `parseConfig` applies it, in the order it reads them (the order of its errors): an integer is
+ * `^[0-9]+$` from `min` to `max`, a string anything not empty, an enum one of `values`; unset or empty is `default`.
+ */
+export const CONFIG: readonly ConfigRule[] = [
+  { name: 'CONCURRENCY', key: 'concurrency', kind: 'integer', default: { rule: 'cpus' }, min: 1, max: 1024 },
+  {
+    name: 'MAX_UPLOAD_BYTES',
+    key: 'maxUploadBytes',
+    kind: 'integer',
+    default: 26_214_400,
+    min: 1,
+    max: MAX_CONFIG_INTEGER,
+  },
+  { name: 'PORT', key: 'port', kind: 'integer', default: { rule: 'port' }, min: 0, max: 65535 },
+  { name: 'HOST', key: 'host', kind: 'string', default: '0.0.0.0' },
+  {
+    // At least one body of the largest size must fit.
+    name: 'MAX_INFLIGHT_UPLOAD_BYTES',
+    key: 'maxInflightUploadBytes',
+    kind: 'integer',
+    default: { rule: 'times', factor: 4, of: 'MAX_UPLOAD_BYTES' },
+    min: { of: 'MAX_UPLOAD_BYTES' },
+    max: MAX_CONFIG_INTEGER,
+  },
+  {
+    name: 'UPLOAD_TIMEOUT_MS',
+    key: 'uploadTimeoutMs',
+    kind: 'integer',
+    default: 30_000,
+    min: 1,
+    max: MAX_TIMER_MS,
+  },
+  {
+    name: 'MAX_INPUT_PIXELS',
+    key: 'maxInputPixels',
+    kind: 'integer',
+    default: 50_000_000,
+    min: 1,
+    max: MAX_CONFIG_INTEGER,
+  },
+  {
+    name: 'QUEUE_DEPTH',
+    key: 'queueDepth',
+    kind: 'integer',
+    default: { rule: 'times', factor: 4, of: 'CONCURRENCY' },
+    min: 0,
+    max: 1_000_000,
+  },
+  {
+    name: 'REQUEST_TIMEOUT_MS',
+    key: 'requestTimeoutMs',
+    kind: 'integer',
+    default: 30_000,
+    min: 1,
+    max: MAX_TIMER_MS,
+  },
+  {
+    name: 'SHUTDOWN_TIMEOUT_MS',
+    key: 'shutdownTimeoutMs',
+    kind: 'integer',
+    default: 10_000,
+    min: 0,
+    max: MAX_TIMER_MS,
+  },
+  {
+    name: 'LINGER_TIMEOUT_MS',
+    key: 'lingerTimeoutMs',
+    kind: 'integer',
+    default: LINGER_DEFAULTS.timeoutMs,
+    min: 1,
+    max: MAX_TIMER_MS,
+  },
+  {
+    name: 'LINGER_IDLE_MS',
+    key: 'lingerIdleMs',
+    kind: 'integer',
+    default: LINGER_DEFAULTS.idleMs,
+    min: 1,
+    max: MAX_TIMER_MS,
+  },
+  {
+    name: 'MAX_LINGERING',
+    key: 'maxLingering',
+    kind: 'integer',
+    default: LINGER_DEFAULTS.max,
+    min: 0,
+    max: 1_000_000,
+  },
+  { name: 'LOG_LEVEL', key: 'logLevel', kind: 'enum', values: LOG_LEVELS, default: 'info' },
+];
+
+/** A default as the README and the OpenAPI document state it: `26214400`, `4 × MAX_UPLOAD_BYTES`, … */
+function describeDefault(value: ConfigDefault): string {
+  if (typeof value !== 'object') return String(value);
+  switch (value.rule) {
+    case 'port':
+      return Object.entries(DEFAULT_PORTS)
+        .map(([name, port]) => `${name} ${port}`)
+        .join(', ');
+    case 'cpus':
+      return 'number of CPUs';
+    case 'times':
+      return `${value.factor} × ${value.of}`;
+  }
+}
+
+/** Env name → meaning and default, in the order the README and OpenAPI document list them. */
+export const CONFIG_VARIABLES = Object.fromEntries(
+  (Object.keys(CONFIG_DESCRIPTIONS) as ConfigVariable[]).map((name) => {
+    const rule = CONFIG.find((r) => r.name === name);
+    if (!rule) throw new Error(`CONFIG has no rule for ${name}`);
+    return [name, { default: describeDefault(rule.default), description: CONFIG_DESCRIPTIONS[name] }];
+  }),
+) as Record<ConfigVariable, { default: string; description: string }>;
 
 export type ConfigResult = { ok: true; config: ServiceConfig } | { ok: false; errors: string[] };
 
 type Env = Readonly<Record<string, string | undefined>>;
 
 /**
- * Reads the service configuration from env. `cpus` is the number of CPUs the process may use.
- * Every invalid variable is reported, by name, so a start-up failure says all that is wrong at once.
+ * Reads the service configuration from env by the rules of `CONFIG`. `cpus` is the number of CPUs the process
+ * may use. Every invalid variable is reported, by name, so a start-up failure says all that is wrong at once.
  */
 export function parseConfig(env: Env, defaults: { port: number; cpus: number }): ConfigResult {
   const errors: string[] = [];
-  const int = (
-    name: ConfigVariable,
-    fallback: number,
-    min: number,
-    max = Number.MAX_SAFE_INTEGER,
-  ): number => {
-    const raw = env[name];
-    if (raw === undefined || raw === '') return fallback;
-    if (!/^[0-9]+$/.test(raw) || Number(raw) < min || Number(raw) > max) {
-      errors.push(`${name} must be an integer from ${min} to ${max}, got "${raw}"`);
-      return fallback;
+  const values = new Map<ConfigVariable, number | string>();
+  const numberOf = (name: ConfigVariable): number => {
+    const value = values.get(name);
+    if (typeof value !== 'number') throw new Error(`CONFIG reads ${name} too late`);
+    return value;
+  };
+  const fallback = (value: Exclude<ConfigDefault, string>): number => {
+    if (typeof value === 'number') return value;
+    switch (value.rule) {
+      case 'port':
+        return defaults.port;
+      case 'cpus':
+        return Math.max(1, defaults.cpus);
+      case 'times':
+        return value.factor * numberOf(value.of);
     }
-    return Number(raw);
   };
-
-  const concurrency = int('CONCURRENCY', Math.max(1, defaults.cpus), 1, 1024);
-  const maxUploadBytes = int('MAX_UPLOAD_BYTES', 26_214_400, 1);
-  const config: ServiceConfig = {
-    port: int('PORT', defaults.port, 0, 65535),
-    host: env.HOST === undefined || env.HOST === '' ? '0.0.0.0' : env.HOST,
-    maxUploadBytes,
-    maxInflightUploadBytes: int('MAX_INFLIGHT_UPLOAD_BYTES', 4 * maxUploadBytes, maxUploadBytes),
-    uploadTimeoutMs: int('UPLOAD_TIMEOUT_MS', 30_000, 1, MAX_TIMER_MS),
-    maxInputPixels: int('MAX_INPUT_PIXELS', 50_000_000, 1),
-    concurrency,
-    queueDepth: int('QUEUE_DEPTH', 4 * concurrency, 0, 1_000_000),
-    requestTimeoutMs: int('REQUEST_TIMEOUT_MS', 30_000, 1),
-    shutdownTimeoutMs: int('SHUTDOWN_TIMEOUT_MS', 10_000, 0),
-    lingerTimeoutMs: int('LINGER_TIMEOUT_MS', LINGER_DEFAULTS.timeoutMs, 1, MAX_TIMER_MS),
-    lingerIdleMs: int('LINGER_IDLE_MS', LINGER_DEFAULTS.idleMs, 1, MAX_TIMER_MS),
-    maxLingering: int('MAX_LINGERING', LINGER_DEFAULTS.max, 0, 1_000_000),
-    logLevel: 'info',
-  };
-
-  const level = env.LOG_LEVEL;
-  if (level !== undefined && level !== '') {
-    if ((LOG_LEVELS as readonly string[]).includes(level)) config.logLevel = level as LogLevel;
-    else errors.push(`LOG_LEVEL must be one of ${LOG_LEVELS.join(', ')}, got "${level}"`);
+  for (const rule of CONFIG) {
+    const raw = env[rule.name];
+    const unset = raw === undefined || raw === '';
+    switch (rule.kind) {
+      case 'integer': {
+        const min = typeof rule.min === 'number' ? rule.min : numberOf(rule.min.of);
+        let value = fallback(rule.default);
+        if (!unset) {
+          if (/^[0-9]+$/.test(raw) && Number(raw) >= min && Number(raw) <= rule.max) value = Number(raw);
+          else errors.push(`${rule.name} must be an integer from ${min} to ${rule.max}, got "${raw}"`);
+        }
+        values.set(rule.name, value);
+        break;
+      }
+      case 'string':
+        values.set(rule.name, unset ? rule.default : raw);
+        break;
+      case 'enum':
+        if (!unset && !rule.values.includes(raw)) {
+          errors.push(`${rule.name} must be one of ${rule.values.join(', ')}, got "${raw}"`);
+        }
+        values.set(rule.name, unset || !rule.values.includes(raw) ? rule.default : raw);
+        break;
+    }
   }
-  return errors.length > 0 ? { ok: false, errors } : { ok: true, config };
+  if (errors.length > 0) return { ok: false, errors };
+  return {
+    ok: true,
+    config: Object.fromEntries(CONFIG.map((r) => [r.key, values.get(r.name)])) as unknown as ServiceConfig,
+  };
 }

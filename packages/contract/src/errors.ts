@@ -68,6 +68,9 @@ export const ERROR_CODES = Object.keys(ERRORS) as ErrorCode[];
 
 export const PROBLEM_CONTENT_TYPE = 'application/problem+json';
 
+/** The detail of every INTERNAL answer: fixed, so nothing internal leaks. */
+export const INTERNAL_DETAIL = 'The server could not process the request.';
+
 /** Seconds a client should wait after 503 OVERLOADED. */
 export const RETRY_AFTER_SECONDS = 1;
 
@@ -112,7 +115,7 @@ export function buildProblem(code: ErrorCode, detail: string, requestId: string)
     type: problemType(code),
     title,
     status,
-    detail: code === 'INTERNAL' ? 'The server could not process the request.' : detail,
+    detail: code === 'INTERNAL' ? INTERNAL_DETAIL : detail,
     code,
     requestId,
   };

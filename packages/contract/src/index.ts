@@ -1,6 +1,7 @@
 // @rtip/contract: HTTP contract v1 of the image service, the one source both services follow.
 
 export * from './config.js';
+export * from './contract-data.js';
 export * from './disposition.js';
 export * from './equivalence.js';
 export * from './errors.js';

@@ -10,6 +10,8 @@ export const FIXTURES_DIR = fileURLToPath(new URL('fixtures/', root));
 export const VECTORS_FILE = fileURLToPath(new URL('vectors/vectors.json', root));
 export const DISPOSITION_VECTORS_FILE = fileURLToPath(new URL('vectors/content-disposition.json', root));
 export const OPENAPI_FILE = fileURLToPath(new URL('openapi.json', root));
+/** The tables as data (`contractText()`), read by go-service's generator. */
+export const CONTRACT_FILE = fileURLToPath(new URL('contract.json', root));
 
 const fixtureCache = new Map<string, Buffer>();
 

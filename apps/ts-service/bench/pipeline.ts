@@ -1,14 +1,22 @@
 // Pipeline benchmark: per-image time of this service's pipeline against the codec floor
 // (libjpeg-turbo's `djpeg -grayscale | cjpeg`) and sharp's own grayscale(), in the same run.
-// Run it pinned to one core: `pnpm bench:pipeline` (see package.json; BENCH_CPU picks the core).
+// `pnpm bench:pipeline`: builds dist/, then `node bench/pipeline.ts` (Node runs this TypeScript as is) pinned to
+// one core (BENCH_CPU, default 1); BENCH_ITERATIONS (default 30) per photo-hd row, a third of it per 12 MP row.
+// It times the pipeline built into dist/, the code that ships; this file is not part of the service.
 
 import { spawnSync } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { accessSync, constants, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { DEFAULT_OPTIONS, FIXTURES_DIR, type ProcessOptions } from '@rtip/contract';
 import sharp from 'sharp';
-import { processImage } from '../pipeline/process-image.js';
+import type * as Pipeline from '../src/pipeline/process-image.js';
+
+const BUILT = new URL('../dist/pipeline/process-image.js', import.meta.url);
+const { processImage } = (await import(BUILT.href).catch(() => {
+  console.error(`${BUILT.pathname} is missing: build first (pnpm build; pnpm bench:pipeline does).`);
+  process.exit(1);
+})) as typeof Pipeline;
 
 sharp.concurrency(1);
 sharp.cache(false);
@@ -61,22 +69,45 @@ async function cpuPerCall(n: number, run: () => Promise<unknown>, wall: number[]
   return (used.user + used.system) / 1000 / n;
 }
 
+const TIME = '/usr/bin/time';
+
 /**
  * Wall and CPU ms per image of a shell command run `n` times in one shell loop (process start-up included);
- * CPU from GNU time (user + system of the shell and its children).
+ * CPU from GNU time (user + system of the shell and its children). A failing command gives its first message.
  */
-function shellPerImage(command: string, n: number): { wall: number; cpu: number } {
+function shellPerImage(command: string, n: number): { wall: number; cpu: number } | { failed: string } {
   const t = performance.now();
-  const run = spawnSync('/usr/bin/time', [
+  const run = spawnSync(TIME, [
     '-f',
     '%U %S',
     'sh',
     '-c',
-    `i=0; while [ $i -lt ${n} ]; do ${command} > /dev/null; i=$((i+1)); done`,
+    `i=0; while [ $i -lt ${n} ]; do ${command} > /dev/null || exit 1; i=$((i+1)); done`,
   ]);
   const wall = (performance.now() - t) / n;
-  const [user, system] = (run.stderr.toString().trim().split('\n').at(-1) ?? '').split(' ').map(Number);
+  const lines = run.stderr?.toString().trim().split('\n') ?? [];
+  if (run.error || run.status !== 0)
+    return { failed: run.error?.message ?? lines[0] ?? `exit ${run.status}` };
+  const [user, system] = (lines.at(-1) ?? '').split(' ').map(Number);
   return { wall, cpu: (((user ?? Number.NaN) + (system ?? Number.NaN)) * 1000) / n };
+}
+
+/** The floor's tools that are not installed, with their Debian packages. */
+function missingFloorTools(): Array<{ tool: string; debian: string }> {
+  const onPath = (tool: string) => spawnSync('sh', ['-c', `command -v ${tool}`]).status === 0;
+  const executable = (file: string) => {
+    try {
+      accessSync(file, constants.X_OK);
+      return true;
+    } catch {
+      return false;
+    }
+  };
+  return [
+    { tool: 'djpeg', debian: 'libjpeg-turbo-progs', found: onPath('djpeg') },
+    { tool: 'cjpeg', debian: 'libjpeg-turbo-progs', found: onPath('cjpeg') },
+    { tool: TIME, debian: 'time', found: executable(TIME) },
+  ].filter((t) => !t.found);
 }
 
 function sharpGrayscale(input: Buffer, o: ProcessOptions) {
@@ -85,8 +116,8 @@ function sharpGrayscale(input: Buffer, o: ProcessOptions) {
   return s.grayscale().jpeg({ quality: o.quality, optimiseCoding: false }).toBuffer();
 }
 
-const hasFloor =
-  spawnSync('sh', ['-c', 'command -v djpeg && command -v cjpeg && test -x /usr/bin/time']).status === 0;
+const missing = missingFloorTools();
+const hasFloor = missing.length === 0;
 const affinity =
   spawnSync('taskset', ['-pc', String(process.pid)])
     .stdout?.toString()
@@ -95,10 +126,14 @@ const affinity =
 const FLOOR_MISSING = 'n/a';
 console.log(`# pipeline benchmark ${new Date().toISOString()}`);
 if (!hasFloor) {
+  const packages = [...new Set(missing.map((t) => t.debian))].join(' ');
   console.log(
-    'The floor is missing: djpeg/cjpeg (Debian: libjpeg-turbo-progs) or /usr/bin/time (Debian: time) are not installed; its columns say n/a.',
+    `No codec floor: ${missing.map((t) => t.tool).join(', ')} not installed (Debian: apt-get install ${packages}); its columns say n/a.`,
   );
 }
+/** Whether the floor still runs: it stops at its first failure, which is said in one line after the table. */
+let floorRuns = hasFloor;
+let floorFailure: string | undefined;
 console.log(
   `node ${process.version}, sharp ${sharp.versions.sharp}, libvips ${sharp.versions.vips}, sharp.concurrency ${sharp.concurrency()}, ${affinity}, iterations ${ITERATIONS}`,
 );
@@ -145,24 +180,32 @@ for (const c of CASES) {
     loop.disable();
     loopMax = Math.max(loopMax, loop.max);
     referenceCpu.push(await cpuPerCall(perRound, () => sharpGrayscale(input, c.options), reference));
-    if (hasFloor) {
+    if (floorRuns) {
       const f = shellPerImage(floorCommand, perRound);
-      floors.push(f.wall);
-      floorsCpu.push(f.cpu);
+      if ('failed' in f) {
+        floorFailure = `The floor failed on ${c.image} ${c.query}, so its columns say n/a from that row on: \`${floorCommand}\`: ${f.failed}`;
+        floorRuns = false;
+      } else {
+        floors.push(f.wall);
+        floorsCpu.push(f.cpu);
+      }
     }
   }
-  const floorWall = hasFloor ? median(floors) : Number.NaN;
-  const floorCpu = hasFloor ? median(floorsCpu) : Number.NaN;
+  const floorMeasured = floorRuns && floors.length > 0;
+  const floorWall = floorMeasured ? median(floors) : Number.NaN;
+  const floorCpu = floorMeasured ? median(floorsCpu) : Number.NaN;
   const parts = [
     median(stages.map((s) => s.decode)),
     median(stages.map((s) => s.transform)),
     median(stages.map((s) => s.encode)),
   ].map((v) => v.toFixed(1));
-  const floorText = (v: number, digits: number) => (hasFloor ? v.toFixed(digits) : FLOOR_MISSING);
+  const floorText = (v: number, digits: number) => (floorMeasured ? v.toFixed(digits) : FLOOR_MISSING);
+  const ratio = floorMeasured ? `**${(median(oursCpu) / floorCpu).toFixed(2)}×**` : FLOOR_MISSING;
   console.log(
-    `| ${c.image} | ${c.query} | ${floorText(floorCpu, 1)} | ${median(oursCpu).toFixed(1)} | **${floorText(median(oursCpu) / floorCpu, 2)}×** | ${median(referenceCpu).toFixed(1)} | ${floorText(floorWall, 1)} / ${median(ours).toFixed(1)} (${parts.join(' / ')}) | ${(loopMax / 1e6).toFixed(1)} |`,
+    `| ${c.image} | ${c.query} | ${floorText(floorCpu, 1)} | ${median(oursCpu).toFixed(1)} | ${ratio} | ${median(referenceCpu).toFixed(1)} | ${floorText(floorWall, 1)} / ${median(ours).toFixed(1)} (${parts.join(' / ')}) | ${(loopMax / 1e6).toFixed(1)} |`,
   );
 }
+if (floorFailure) console.log(floorFailure);
 console.log('');
 console.log(
   'Medians over rounds of 5, contenders interleaved per round. CPU = user + system time per image (ours and sharp: all threads of this process). floor: `djpeg -grayscale [-scale M/8] IMAGE | cjpeg -quality 80 > /dev/null` in a shell loop, process start-up included; in the width=800 rows DCT scaling (4/8, 2/8) stands in for the resize, as the floor has no resampler.',
