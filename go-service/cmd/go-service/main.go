@@ -13,12 +13,14 @@ import (
 	"net/http"
 	"os"
 	"os/signal"
+	"strconv"
 	"sync/atomic"
 	"syscall"
 	"time"
 
 	"github.com/rtip/go-service/internal/admission"
 	"github.com/rtip/go-service/internal/config"
+	"github.com/rtip/go-service/internal/contract"
 	"github.com/rtip/go-service/internal/handlers"
 	"github.com/rtip/go-service/internal/services"
 )
@@ -33,18 +35,18 @@ func main() {
 	}
 }
 
-// defaultPorts are the contract's DEFAULT_PORTS (packages/contract/src/config.ts)
-// of the two builds of this command, by services.Implementation.
-var defaultPorts = map[string]string{"go": "8080", "go-vips": "8082"}
-
-// withDefaultPort gives an unset PORT the default of this build, so that both
+// withDefaultPort gives an unset PORT the default of this build (the
+// contract's DEFAULT_PORTS by services.Implementation), so that both
 // binaries can run side by side without settings.
 func withDefaultPort(getenv func(string) string) func(string) string {
 	return func(name string) string {
-		if v := getenv(name); v != "" || name != "PORT" {
+		if v := getenv(name); v != "" || name != contract.EnvPort {
 			return v
 		}
-		return defaultPorts[services.Implementation]
+		if port, ok := contract.DefaultPorts[services.Implementation]; ok {
+			return strconv.Itoa(port)
+		}
+		return ""
 	}
 }
 
@@ -122,7 +124,7 @@ func healthcheck(ctx context.Context, getenv func(string) string) error {
 	port := getenv("PORT")
 	ctx, cancel := context.WithTimeout(ctx, 3*time.Second)
 	defer cancel()
-	req, err := http.NewRequestWithContext(ctx, http.MethodGet, "http://127.0.0.1:"+port+"/healthz", nil)
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, "http://127.0.0.1:"+port+contract.PathHealthz, nil)
 	if err != nil {
 		return err
 	}

@@ -1,5 +1,6 @@
 // Package config reads and validates the service configuration from env,
-// with the names, defaults and ranges of the contract (packages/contract/src/config.ts).
+// by the contract's rules (contract.Config: names, defaults and ranges, in
+// the order the contract's parseConfig reads them).
 package config
 
 import (
@@ -9,12 +10,17 @@ import (
 	"net"
 	"regexp"
 	"runtime"
+	"slices"
 	"strconv"
+	"strings"
 	"time"
+
+	"github.com/rtip/go-service/internal/contract"
 )
 
-// DefaultPort is the Go service's port; the TypeScript one uses 8081.
-const DefaultPort = 8080
+// DefaultPort is the Go service's port (the contract's DEFAULT_PORTS["go"]);
+// cmd/go-service gives each build its own when PORT is unset.
+var DefaultPort = contract.DefaultPorts["go"]
 
 // Config is the validated configuration.
 type Config struct {
@@ -39,77 +45,91 @@ type Config struct {
 	LogLevel      slog.Level
 }
 
-// The contract's linger defaults (LINGER_DEFAULTS in packages/contract/src/config.ts).
-const (
-	DefaultLingerTimeout = 30 * time.Second
-	DefaultLingerIdle    = 5 * time.Second
-	DefaultMaxLingering  = 256
-)
-
-// DefaultUploadTimeout is UPLOAD_TIMEOUT_MS unset (packages/contract/src/config.ts).
-const DefaultUploadTimeout = 30 * time.Second
-
 // Addr is the host:port to listen on.
 func (c Config) Addr() string { return net.JoinHostPort(c.Host, strconv.Itoa(c.Port)) }
 
 var digits = regexp.MustCompile(`^[0-9]+$`)
 
+// logLevels are the slog levels of the contract's LOG_LEVEL values.
+var logLevels = map[string]slog.Level{
+	"debug": slog.LevelDebug, "info": slog.LevelInfo, "warn": slog.LevelWarn, "error": slog.LevelError,
+}
+
 // Load reads the configuration. Every invalid variable is reported, by name,
-// so that one failed start says everything that is wrong.
+// so that one failed start says everything that is wrong, in the order of
+// the contract's parseConfig and with its words.
 func Load(getenv func(string) string) (Config, error) {
 	var errs []error
-	integer := func(name string, fallback, lo, hi int64) int64 {
-		raw := getenv(name)
-		if raw == "" {
-			return fallback
+	ints := map[string]int64{}
+	texts := map[string]string{}
+	for _, s := range contract.Config {
+		raw := getenv(s.Name)
+		switch s.Kind {
+		case contract.Integer:
+			value := integerDefault(s.Default, ints)
+			lo := s.Min
+			if s.MinOf != "" {
+				lo = ints[s.MinOf]
+			}
+			if raw != "" {
+				n, err := strconv.ParseInt(raw, 10, 64)
+				if !digits.MatchString(raw) || err != nil || n < lo || n > s.Max {
+					errs = append(errs, fmt.Errorf("%s must be an integer from %d to %d, got %q", s.Name, lo, s.Max, raw))
+				} else {
+					value = n
+				}
+			}
+			ints[s.Name] = value
+		case contract.String:
+			texts[s.Name] = s.Default.Text
+			if raw != "" {
+				texts[s.Name] = raw
+			}
+		case contract.Enum:
+			texts[s.Name] = s.Default.Text
+			if raw != "" && !slices.Contains(s.Values, raw) {
+				errs = append(errs, fmt.Errorf("%s must be one of %s, got %q", s.Name, strings.Join(s.Values, ", "), raw))
+			} else if raw != "" {
+				texts[s.Name] = raw
+			}
 		}
-		n, err := strconv.ParseInt(raw, 10, 64)
-		if !digits.MatchString(raw) || err != nil || n < lo || n > hi {
-			errs = append(errs, fmt.Errorf("%s must be an integer from %d to %d, got %q", name, lo, hi, raw))
-			return fallback
-		}
-		return n
-	}
-	const maxInt = 1<<53 - 1     // the largest integer both services read the same way
-	const maxTimerMs = 1<<31 - 1 // the longest delay a Node.js timer takes; the TS service reads the same range
-	ms := func(name string, fallback time.Duration) time.Duration {
-		return time.Duration(integer(name, fallback.Milliseconds(), 1, maxTimerMs)) * time.Millisecond
-	}
-	concurrency := int(integer("CONCURRENCY", int64(max(1, runtime.NumCPU())), 1, 1024))
-	maxUpload := integer("MAX_UPLOAD_BYTES", 26_214_400, 1, maxInt)
-	c := Config{
-		Port:           int(integer("PORT", DefaultPort, 0, 65535)),
-		Host:           getenv("HOST"),
-		MaxUploadBytes: maxUpload,
-		// At least one body of the largest size must fit.
-		MaxInflightUploadBytes: integer("MAX_INFLIGHT_UPLOAD_BYTES", 4*maxUpload, maxUpload, maxInt),
-		UploadTimeout:          ms("UPLOAD_TIMEOUT_MS", DefaultUploadTimeout),
-		MaxInputPixels:         integer("MAX_INPUT_PIXELS", 50_000_000, 1, maxInt),
-		Concurrency:            concurrency,
-		QueueDepth:             int(integer("QUEUE_DEPTH", int64(4*concurrency), 0, 1_000_000)),
-		RequestTimeout:         time.Duration(integer("REQUEST_TIMEOUT_MS", 30_000, 1, 1<<31)) * time.Millisecond,
-		ShutdownTimeout:        time.Duration(integer("SHUTDOWN_TIMEOUT_MS", 10_000, 0, 1<<31)) * time.Millisecond,
-		LingerTimeout:          ms("LINGER_TIMEOUT_MS", DefaultLingerTimeout),
-		LingerIdle:             ms("LINGER_IDLE_MS", DefaultLingerIdle),
-		MaxLingering:           int(integer("MAX_LINGERING", DefaultMaxLingering, 0, 1_000_000)),
-		LogLevel:               slog.LevelInfo,
-	}
-	if c.Host == "" {
-		c.Host = "0.0.0.0"
-	}
-	switch lv := getenv("LOG_LEVEL"); lv {
-	case "", "info":
-	case "debug":
-		c.LogLevel = slog.LevelDebug
-	case "warn":
-		c.LogLevel = slog.LevelWarn
-	case "error":
-		c.LogLevel = slog.LevelError
-	default:
-		errs = append(errs, fmt.Errorf("LOG_LEVEL must be one of debug, info, warn, error, got %q", lv))
 	}
 	if len(errs) > 0 {
 		return Config{}, errors.Join(errs...)
 	}
-	return c, nil
+	ms := func(name string) time.Duration { return time.Duration(ints[name]) * time.Millisecond }
+	level, ok := logLevels[texts[contract.EnvLogLevel]]
+	if !ok {
+		return Config{}, fmt.Errorf("LOG_LEVEL %q has no slog level", texts[contract.EnvLogLevel])
+	}
+	return Config{
+		Port:                   int(ints[contract.EnvPort]),
+		Host:                   texts[contract.EnvHost],
+		MaxUploadBytes:         ints[contract.EnvMaxUploadBytes],
+		MaxInflightUploadBytes: ints[contract.EnvMaxInflightUploadBytes],
+		UploadTimeout:          ms(contract.EnvUploadTimeoutMs),
+		MaxInputPixels:         ints[contract.EnvMaxInputPixels],
+		Concurrency:            int(ints[contract.EnvConcurrency]),
+		QueueDepth:             int(ints[contract.EnvQueueDepth]),
+		RequestTimeout:         ms(contract.EnvRequestTimeoutMs),
+		ShutdownTimeout:        ms(contract.EnvShutdownTimeoutMs),
+		LingerTimeout:          ms(contract.EnvLingerTimeoutMs),
+		LingerIdle:             ms(contract.EnvLingerIdleMs),
+		MaxLingering:           int(ints[contract.EnvMaxLingering]),
+		LogLevel:               level,
+	}, nil
+}
+
+// integerDefault is an integer setting's value when it is unset: the
+// contract's number, or its rule applied to the settings read before.
+func integerDefault(d contract.Default, read map[string]int64) int64 {
+	switch d.Rule {
+	case contract.RulePort:
+		return int64(DefaultPort)
+	case contract.RuleCPUs:
+		return int64(max(1, runtime.NumCPU()))
+	case contract.RuleTimes:
+		return d.Factor * read[d.Of]
+	}
+	return d.Value
 }

@@ -1,11 +1,15 @@
 package config
 
 import (
+	"fmt"
 	"log/slog"
 	"runtime"
+	"slices"
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/rtip/go-service/internal/contract"
 )
 
 func env(m map[string]string) func(string) string {
@@ -99,6 +103,50 @@ func TestAddr(t *testing.T) {
 	for _, tt := range []struct{ host, want string }{{"0.0.0.0", "0.0.0.0:8080"}, {"::", "[::]:8080"}, {"localhost", "localhost:8080"}} {
 		if got := (Config{Host: tt.host, Port: 8080}).Addr(); got != tt.want {
 			t.Errorf("Addr(%q) = %q, want %q", tt.host, got, tt.want)
+		}
+	}
+}
+
+// TestEverySettingIsRead: each setting of the contract changes the Config
+// (a setting added to the contract without a field here fails), and its
+// range is the contract's, in the contract's words.
+func TestEverySettingIsRead(t *testing.T) {
+	base, err := Load(env(nil))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, s := range contract.Config {
+		var values []string
+		switch s.Kind {
+		case contract.Integer:
+			if s.MinOf != "" {
+				values = []string{fmt.Sprint(integerDefault(contract.Config[slices.IndexFunc(contract.Config,
+					func(o contract.Setting) bool { return o.Name == s.MinOf })].Default, nil))}
+			} else {
+				values = []string{fmt.Sprint(s.Min), fmt.Sprint(s.Min + 1), fmt.Sprint(s.Max)}
+			}
+		case contract.String:
+			values = []string{"127.0.0.1"}
+		case contract.Enum:
+			values = s.Values
+		}
+		changed := false
+		for _, v := range values {
+			c, err := Load(env(map[string]string{s.Name: v}))
+			if err != nil {
+				t.Errorf("%s=%s: %v", s.Name, v, err)
+			}
+			changed = changed || c != base || (s.Kind == contract.Enum && v == s.Default.Text)
+		}
+		if !changed {
+			t.Errorf("%s: none of %v changes the configuration", s.Name, values)
+		}
+		if s.Kind == contract.Integer {
+			_, err := Load(env(map[string]string{s.Name: fmt.Sprint(uint64(s.Max) + 1)}))
+			if err == nil || !strings.HasPrefix(err.Error(), s.Name+" must be an integer from ") ||
+				!strings.Contains(err.Error(), fmt.Sprintf(" to %d, got ", s.Max)) {
+				t.Errorf("%s above its max: %v", s.Name, err)
+			}
 		}
 	}
 }

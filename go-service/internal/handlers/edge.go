@@ -12,6 +12,8 @@ import (
 	"strings"
 	"sync"
 	"time"
+
+	"github.com/rtip/go-service/internal/contract"
 )
 
 // Step 1 of the edge policy (contract README, "Edge policy"): the HTTP
@@ -38,14 +40,14 @@ import (
 // http_requests_total{route="unmatched",method="UNKNOWN"} and
 // image_rejected_total.
 
-// The contract's edge limits (EDGE_LIMITS in packages/contract/src/config.ts).
-const (
+// The contract's edge limits (contract.EdgeLimits).
+var (
 	// MaxHeaderBytes bounds the request line and the header lines, as
 	// received, CRLFs included.
-	MaxHeaderBytes = 16 << 10
+	MaxHeaderBytes = contract.EdgeLimits.MaxHeaderBytes
 	// HeadersTimeout bounds their arrival: from a new connection, or from
 	// the first byte of the next request on a kept-alive one.
-	HeadersTimeout = 10 * time.Second
+	HeadersTimeout = time.Duration(contract.EdgeLimits.HeadersTimeoutMs) * time.Millisecond
 )
 
 const (
@@ -70,7 +72,7 @@ func (v *Service) HTTPServer() *http.Server {
 		ConnContext: withEdgeConn,
 		// Headers: within HeadersTimeout, at most MaxHeaderBytes. net/http
 		// refuses a head once it has read MaxHeaderBytes + 4096 bytes for it,
-		// so this makes its limit 16384 bytes, the contract's.
+		// so this makes its limit the contract's (16384 bytes).
 		ReadHeaderTimeout: v.s.headersTimeout,
 		MaxHeaderBytes:    MaxHeaderBytes - netHTTPHeaderSlop,
 		// No ReadTimeout: it is one deadline for headers and body together,
@@ -127,7 +129,7 @@ func connOf(r *http.Request) *edgeConn {
 // before any route.
 func edgeProblem(r *http.Request, head requestHead) *Problem {
 	invalid := func(detail string) *Problem {
-		return problem(http.StatusBadRequest, "INVALID_REQUEST", detail)
+		return problem(contract.CodeInvalidRequest, detail)
 	}
 	switch {
 	case head.bytes > MaxHeaderBytes:
@@ -143,7 +145,7 @@ func edgeProblem(r *http.Request, head requestHead) *Problem {
 }
 
 func headersTooLarge() *Problem {
-	return problem(http.StatusRequestHeaderFieldsTooLarge, "HEADERS_TOO_LARGE",
+	return problem(contract.CodeHeadersTooLarge,
 		fmt.Sprintf("the request line and headers are larger than %d bytes", MaxHeaderBytes))
 }
 
@@ -280,7 +282,7 @@ func (c *edgeConn) Read(p []byte) (int, error) {
 	}
 	c.mu.Unlock()
 	if late {
-		c.answer(problem(http.StatusRequestTimeout, "HEADERS_TIMEOUT", fmt.Sprintf(
+		c.answer(problem(contract.CodeHeadersTimeout, fmt.Sprintf(
 			"the request line and headers did not arrive within %d ms", c.s.headersTimeout.Milliseconds())))
 	}
 	return n, err
@@ -340,7 +342,7 @@ func (c *edgeConn) refusalProblemLocked(status int, body string) *Problem {
 	case detailed:
 		reason = text // e.g. "missing required Host header", "unsupported protocol version"
 	}
-	return problem(http.StatusBadRequest, "INVALID_REQUEST", "the request is not valid HTTP/1.1: "+reason)
+	return problem(contract.CodeInvalidRequest, "the request is not valid HTTP/1.1: "+reason)
 }
 
 // answer writes p as the whole answer of the connection, logs and counts
@@ -358,7 +360,8 @@ func (c *edgeConn) answer(p *Problem) {
 	body := p.body(id)
 	var out bytes.Buffer
 	fmt.Fprintf(&out, "HTTP/1.1 %d %s\r\n", p.Status, http.StatusText(p.Status))
-	fmt.Fprintf(&out, "Content-Type: application/problem+json\r\nContent-Length: %d\r\nX-Request-Id: %s\r\n", len(body), id)
+	fmt.Fprintf(&out, "Content-Type: %s\r\nContent-Length: %d\r\n%s: %s\r\n",
+		contract.ProblemContentType, len(body), contract.RequestIDHeader, id)
 	fmt.Fprintf(&out, "Cache-Control: no-store\r\nDate: %s\r\nConnection: close\r\n\r\n", time.Now().UTC().Format(http.TimeFormat))
 	out.Write(body)
 	_ = c.Conn.SetWriteDeadline(time.Now().Add(answerTimeout))

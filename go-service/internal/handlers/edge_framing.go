@@ -45,10 +45,11 @@ const (
 	fLost               // stopped: framing unknown from here on
 )
 
+// headScanLimit is the longest head net/http may accept: its 16 KiB plus
+// bytes read ahead into its buffer before this request began.
+var headScanLimit = MaxHeaderBytes + netHTTPHeaderSlop
+
 const (
-	// headScanLimit is the longest head net/http may accept: its 16 KiB
-	// plus bytes read ahead into its buffer before this request began.
-	headScanLimit = MaxHeaderBytes + netHTTPHeaderSlop
 	// maxPendingHeads bounds the heads scanned and not yet claimed.
 	maxPendingHeads = 256
 	lineKeep        = 128 // bytes kept of each line: names, lengths, request line

@@ -5,6 +5,7 @@ import (
 	"net/http"
 	"runtime"
 
+	"github.com/rtip/go-service/internal/contract"
 	"github.com/rtip/go-service/internal/openapi"
 	"github.com/rtip/go-service/internal/services"
 )
@@ -42,7 +43,7 @@ func handleOpenAPI() http.Handler {
 
 func (s *server) handleNotFound() http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		s.writeProblem(w, r, problem(http.StatusNotFound, "NOT_FOUND", "no route for "+pathAsSent(r)))
+		s.writeProblem(w, r, problem(contract.CodeNotFound, "no route for "+pathAsSent(r)))
 	})
 }
 

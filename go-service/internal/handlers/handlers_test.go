@@ -22,6 +22,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus/testutil/promlint"
 
 	"github.com/rtip/go-service/internal/config"
+	"github.com/rtip/go-service/internal/contract"
 	"github.com/rtip/go-service/internal/services"
 )
 
@@ -306,7 +307,7 @@ func TestPanicRecovery(t *testing.T) {
 		t.Fatalf("status %d", res.StatusCode)
 	}
 	checkProblem(t, res, body, "INTERNAL", "")
-	if strings.Contains(string(body), "secret") || !strings.Contains(string(body), internalDetail) {
+	if strings.Contains(string(body), "secret") || !strings.Contains(string(body), contract.InternalDetail) {
 		t.Errorf("body leaks or lacks the fixed detail: %s", body)
 	}
 	if !strings.Contains(logs.String(), "secret internal state") {

@@ -9,6 +9,8 @@ import (
 	"sync"
 	"sync/atomic"
 	"time"
+
+	"github.com/rtip/go-service/internal/contract"
 )
 
 // Lingering close (contract README, "Early answers"). After an answer sent
@@ -26,9 +28,9 @@ import (
 
 // Outcomes of a lingering close, as counted in http_lingering_closes_total.
 const (
-	lingerDrained  = "drained"   // the body ended, or the client closed its side
-	lingerTimedOut = "timed_out" // LINGER_TIMEOUT_MS or LINGER_IDLE_MS passed first
-	lingerCapped   = "capped"    // MAX_LINGERING were lingering: closed at once
+	lingerDrained  = contract.LingerOutcomeDrained  // the body ended, or the client closed its side
+	lingerTimedOut = contract.LingerOutcomeTimedOut // LINGER_TIMEOUT_MS or LINGER_IDLE_MS passed first
+	lingerCapped   = contract.LingerOutcomeCapped   // MAX_LINGERING were lingering: closed at once
 )
 
 // lingerer bounds the lingering closes of one server.

@@ -12,6 +12,8 @@ import (
 	"runtime/debug"
 	"strconv"
 	"time"
+
+	"github.com/rtip/go-service/internal/contract"
 )
 
 // reqState is what one request's handlers tell the access log and metrics,
@@ -40,7 +42,7 @@ func stateOf(r *http.Request) *reqState {
 	return &reqState{}
 }
 
-var requestIDPattern = regexp.MustCompile(`^[A-Za-z0-9._-]{1,128}$`)
+var requestIDPattern = regexp.MustCompile(contract.RequestIDPattern)
 
 func newRequestID() string {
 	var b [16]byte
@@ -102,7 +104,7 @@ func (s *server) observe(next http.Handler) http.Handler {
 			defer ec.handlerDone()
 		}
 		edge := edgeProblem(r, head)
-		id := r.Header.Get("X-Request-Id")
+		id := r.Header.Get(contract.RequestIDHeader)
 		if edge != nil || !requestIDPattern.MatchString(id) {
 			id = newRequestID()
 		}
@@ -122,7 +124,7 @@ func (s *server) observe(next http.Handler) http.Handler {
 			st.uploadDeadline = start.Add(s.cfg.UploadTimeout)
 			_ = http.NewResponseController(w).SetReadDeadline(st.uploadDeadline)
 		}
-		w.Header().Set("X-Request-Id", id)
+		w.Header().Set(contract.RequestIDHeader, id)
 		sw := &statusWriter{ResponseWriter: w}
 		if edge != nil {
 			s.writeProblem(sw, r, edge)
@@ -196,8 +198,9 @@ func (s *server) recoverPanics(next http.Handler) http.Handler {
 			if sw, ok := w.(*statusWriter); ok && sw.status != 0 {
 				panic(http.ErrAbortHandler) // headers are out: abort the connection
 			}
-			s.writeProblem(w, r, &Problem{Status: http.StatusInternalServerError, Code: "INTERNAL",
-				Cause: errors.New("panic")})
+			p := problem(contract.CodeInternal, "")
+			p.Cause = errors.New("panic")
+			s.writeProblem(w, r, p)
 		}()
 		next.ServeHTTP(w, r)
 	})

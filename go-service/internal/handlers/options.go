@@ -2,28 +2,71 @@ package handlers
 
 import (
 	"fmt"
-	"net/http"
 	"net/url"
 	"regexp"
+	"slices"
 	"strconv"
 	"strings"
 
+	"github.com/rtip/go-service/internal/contract"
 	"github.com/rtip/go-service/internal/services"
 )
 
-// The options table of contract v1 (packages/contract/src/options.ts).
-var optionKeys = []string{"grayscale", "width", "height", "fit", "enlarge", "rotate", "flip", "flop", "format", "quality"}
+// The options of POST /process are the contract's (contract.Options): their
+// names, kinds, ranges, values and defaults. What is written here is how a
+// value is read (as the contract's parseOptions reads it) and which field of
+// services.Options each option sets.
+
+// optionSpecs are the contract's options by name.
+var optionSpecs = func() map[string]contract.Option {
+	m := map[string]contract.Option{}
+	for _, o := range contract.Options {
+		m[o.Name] = o
+	}
+	return m
+}()
+
+// knownOptions is the contract's list of options, for the detail of an unknown key.
+var knownOptions = func() string {
+	names := make([]string, len(contract.Options))
+	for i, o := range contract.Options {
+		names[i] = o.Name
+	}
+	return strings.Join(names, ", ")
+}()
+
+// defaultOptions are the contract's defaults: each option's default read as
+// if it were given in the query (an option without one is left unset).
+var defaultOptions = func() services.Options {
+	var o services.Options
+	for _, spec := range contract.Options {
+		if spec.Default == "" {
+			continue
+		}
+		if p := setOption(&o, spec.Name, spec.Default); p != nil {
+			panic("handlers: the contract's default of " + spec.Name + " does not parse: " + p.Detail)
+		}
+	}
+	return o
+}()
+
+// fits and formats map the contract's values of fit and format to the
+// pipeline's; a test checks that every value of the contract has one.
+var (
+	fits    = map[string]services.Fit{"inside": services.FitInside, "cover": services.FitCover, "fill": services.FitFill}
+	formats = map[string]services.Format{"jpeg": services.FormatJPEG, "png": services.FormatPNG}
+)
 
 var digits = regexp.MustCompile(`^[0-9]{1,9}$`)
 
 func invalidOption(key, why string) *Problem {
-	return problem(http.StatusBadRequest, "INVALID_OPTION", fmt.Sprintf("option %q: %s", key, why))
+	return problem(contract.CodeInvalidOption, fmt.Sprintf("option %q: %s", key, why))
 }
 
 // parseOptions reads the query of POST /process in order, like
 // URLSearchParams: the first unknown, repeated or invalid key is reported.
 func parseOptions(rawQuery string) (services.Options, *Problem) {
-	o := services.DefaultOptions()
+	o := defaultOptions
 	seen := map[string]bool{}
 	for piece := range strings.SplitSeq(rawQuery, "&") {
 		if piece == "" {
@@ -51,70 +94,56 @@ func unescape(s string) string {
 	return strings.ReplaceAll(s, "+", " ")
 }
 
+// setOption checks val against the contract's option key and sets its field.
 func setOption(o *services.Options, key, val string) *Problem {
-	boolean := func(dst *bool) *Problem {
+	spec, ok := optionSpecs[key]
+	if !ok {
+		return invalidOption(key, "unknown option; known options are "+knownOptions)
+	}
+	var b bool
+	var n int
+	switch spec.Kind {
+	case contract.Boolean:
 		switch val {
 		case "true", "1":
-			*dst = true
+			b = true
 		case "false", "0":
-			*dst = false
+			b = false
 		default:
 			return invalidOption(key, "must be one of true, false, 1, 0")
 		}
-		return nil
-	}
-	integer := func(dst *int, lo, hi int) *Problem {
-		n, err := strconv.Atoi(val)
-		if !digits.MatchString(val) || err != nil || n < lo || n > hi {
-			return invalidOption(key, fmt.Sprintf("must be an integer from %d to %d", lo, hi))
+	case contract.Integer:
+		var err error
+		n, err = strconv.Atoi(val)
+		if !digits.MatchString(val) || err != nil || n < spec.Min || n > spec.Max {
+			return invalidOption(key, fmt.Sprintf("must be an integer from %d to %d", spec.Min, spec.Max))
 		}
-		*dst = n
-		return nil
+	case contract.Enum:
+		if !slices.Contains(spec.Values, val) {
+			return invalidOption(key, "must be one of "+strings.Join(spec.Values, ", "))
+		}
 	}
 	switch key {
-	case "grayscale":
-		return boolean(&o.Grayscale)
-	case "width":
-		return integer(&o.Width, 1, 8192)
-	case "height":
-		return integer(&o.Height, 1, 8192)
-	case "enlarge":
-		return boolean(&o.Enlarge)
-	case "flip":
-		return boolean(&o.Flip)
-	case "flop":
-		return boolean(&o.Flop)
-	case "quality":
-		return integer(&o.Quality, 1, 100)
-	case "fit":
-		switch val {
-		case "inside":
-			o.Fit = services.FitInside
-		case "cover":
-			o.Fit = services.FitCover
-		case "fill":
-			o.Fit = services.FitFill
-		default:
-			return invalidOption(key, "must be one of inside, cover, fill")
-		}
-	case "rotate":
-		switch val {
-		case "0", "90", "180", "270":
-			o.Rotate, _ = strconv.Atoi(val)
-		default:
-			return invalidOption(key, "must be one of 0, 90, 180, 270")
-		}
-	case "format":
-		switch val {
-		case "jpeg":
-			o.Format = services.FormatJPEG
-		case "png":
-			o.Format = services.FormatPNG
-		default:
-			return invalidOption(key, "must be one of jpeg, png")
-		}
-	default:
-		return invalidOption(key, "unknown option; known options are "+strings.Join(optionKeys, ", "))
+	case contract.OptionGrayscale:
+		o.Grayscale = b
+	case contract.OptionWidth:
+		o.Width = n
+	case contract.OptionHeight:
+		o.Height = n
+	case contract.OptionFit:
+		o.Fit = fits[val]
+	case contract.OptionEnlarge:
+		o.Enlarge = b
+	case contract.OptionRotate:
+		o.Rotate, _ = strconv.Atoi(val)
+	case contract.OptionFlip:
+		o.Flip = b
+	case contract.OptionFlop:
+		o.Flop = b
+	case contract.OptionFormat:
+		o.Format = formats[val]
+	case contract.OptionQuality:
+		o.Quality = n
 	}
 	return nil
 }

@@ -5,6 +5,8 @@ import (
 	"net/http"
 	"strconv"
 	"strings"
+
+	"github.com/rtip/go-service/internal/contract"
 )
 
 // Problem is a contract error: an HTTP status, a code and a detail that is
@@ -18,30 +20,11 @@ type Problem struct {
 
 func (p *Problem) Error() string { return p.Code + ": " + p.Detail }
 
-var titles = map[string]string{
-	"INVALID_OPTION":         "Invalid option",
-	"INVALID_REQUEST":        "Invalid request",
-	"MISSING_IMAGE":          "Missing image",
-	"NOT_FOUND":              "Not found",
-	"METHOD_NOT_ALLOWED":     "Method not allowed",
-	"UPLOAD_TIMEOUT":         "Upload timeout",
-	"PAYLOAD_TOO_LARGE":      "Payload too large",
-	"UNSUPPORTED_MEDIA_TYPE": "Unsupported media type",
-	"HEADERS_TOO_LARGE":      "Headers too large",
-	"HEADERS_TIMEOUT":        "Headers timeout",
-	"UNDECODABLE_IMAGE":      "Undecodable image",
-	"IMAGE_TOO_LARGE":        "Image too large",
-	"OVERLOADED":             "Overloaded",
-	"PROCESSING_TIMEOUT":     "Processing timeout",
-	"INTERNAL":               "Internal error",
+// problem is the contract error code with a detail; its status is the
+// contract's.
+func problem(code, detail string) *Problem {
+	return &Problem{Status: contract.Errors[code].Status, Code: code, Detail: detail}
 }
-
-func problem(status int, code, detail string) *Problem {
-	return &Problem{Status: status, Code: code, Detail: detail}
-}
-
-// internalDetail is the only detail a 500 ever carries.
-const internalDetail = "The server could not process the request."
 
 type problemBody struct {
 	Type      string `json:"type"`
@@ -55,12 +38,16 @@ type problemBody struct {
 // body is p's RFC 9457 document for the request id.
 func (p *Problem) body(requestID string) []byte {
 	detail := p.Detail
-	if p.Code == "INTERNAL" {
-		detail = internalDetail
+	if p.Code == contract.CodeInternal {
+		detail = contract.InternalDetail
+	}
+	e, ok := contract.Errors[p.Code]
+	if !ok { // 499 CLIENT_CLOSED_REQUEST, for the log: no contract code, no title
+		e.Type = "/problems/" + strings.ReplaceAll(strings.ToLower(p.Code), "_", "-")
 	}
 	body, _ := json.Marshal(problemBody{
-		Type:      "/problems/" + strings.ReplaceAll(strings.ToLower(p.Code), "_", "-"),
-		Title:     titles[p.Code],
+		Type:      e.Type,
+		Title:     e.Title,
 		Status:    p.Status,
 		Detail:    detail,
 		Code:      p.Code,
@@ -75,12 +62,12 @@ func (s *server) writeProblem(w http.ResponseWriter, r *http.Request, p *Problem
 	st := stateOf(r)
 	st.code = p.Code
 	st.cause = p.Cause
-	if _, ok := titles[p.Code]; ok {
+	if _, ok := contract.Errors[p.Code]; ok {
 		s.metrics.Rejected(p.Code)
 	}
 	body := p.body(st.id)
 	h := w.Header()
-	h.Set("Content-Type", "application/problem+json")
+	h.Set("Content-Type", contract.ProblemContentType)
 	h.Set("Cache-Control", "no-store")
 	// The length is always given: an early answer is flushed before the
 	// handler returns, and without a length it would go out chunked, its
@@ -96,7 +83,7 @@ func (s *server) writeProblem(w http.ResponseWriter, r *http.Request, p *Problem
 		// A body over the limit ends the connection even when it happened
 		// to end within the read that crossed the limit; an answer of the
 		// edge (a request the HTTP parser should have refused) ends it too.
-		if p.Code == "PAYLOAD_TOO_LARGE" || st.edge {
+		if p.Code == contract.CodePayloadTooLarge || st.edge {
 			h.Set("Connection", "close")
 		}
 		w.WriteHeader(p.Status)

@@ -8,6 +8,7 @@ import (
 	"strconv"
 	"time"
 
+	"github.com/rtip/go-service/internal/contract"
 	"github.com/rtip/go-service/internal/services"
 )
 
@@ -22,8 +23,8 @@ func (s *server) handleProcess() http.Handler {
 		var held releases
 		defer held.run()
 		if p := s.process(w, r, &held); p != nil {
-			if p.Code == "OVERLOADED" {
-				w.Header().Set("Retry-After", "1")
+			if p.Code == contract.CodeOverloaded {
+				w.Header().Set("Retry-After", strconv.Itoa(contract.RetryAfterSeconds))
 			}
 			s.writeProblem(w, r, p)
 		}
@@ -47,7 +48,7 @@ func (s *server) process(w http.ResponseWriter, r *http.Request, held *releases)
 
 	// 5. Draining.
 	if s.draining() {
-		return s.shed("draining", "the service is shutting down; retry after 1 second (elsewhere)")
+		return s.shed(contract.ShedReasonDraining, "the service is shutting down; retry after 1 second (elsewhere)")
 	}
 
 	// 6. The upload budget: the declared length now (a chunked body grows
@@ -55,7 +56,7 @@ func (s *server) process(w http.ResponseWriter, r *http.Request, held *releases)
 	// has been written.
 	resv, ok := s.uploads.Reserve(max(r.ContentLength, 0))
 	if !ok {
-		return s.shed("upload_budget", "the upload memory budget is in use; retry after 1 second")
+		return s.shed(contract.ShedReasonUploadBudget, "the upload memory budget is in use; retry after 1 second")
 	}
 	held.add(resv.Release)
 
@@ -69,10 +70,10 @@ func (s *server) process(w http.ResponseWriter, r *http.Request, held *releases)
 	}
 	data := buf.Bytes()
 	if len(data) == 0 {
-		return problem(http.StatusBadRequest, "MISSING_IMAGE", "the image is empty")
+		return problem(contract.CodeMissingImage, "the image is empty")
 	}
 	if services.Sniff(data) == services.FormatUnknown {
-		return problem(http.StatusUnsupportedMediaType, "UNSUPPORTED_MEDIA_TYPE",
+		return problem(contract.CodeUnsupportedMediaType,
 			"the image is not JPEG, PNG, WebP or GIF")
 	}
 	s.metrics.Bytes("in", len(data))
@@ -82,7 +83,7 @@ func (s *server) process(w http.ResponseWriter, r *http.Request, held *releases)
 	// REQUEST_TIMEOUT_MS counts from now.
 	ticket, err := s.adm.Enter()
 	if err != nil {
-		return s.shed("queue_full", "the service is at capacity; retry after 1 second")
+		return s.shed(contract.ShedReasonQueueFull, "the service is at capacity; retry after 1 second")
 	}
 	defer ticket.Release()
 	ctx, cancel := context.WithTimeout(r.Context(), s.cfg.RequestTimeout)
@@ -102,17 +103,17 @@ func (s *server) process(w http.ResponseWriter, r *http.Request, held *releases)
 
 // writeImage answers 200 with the processed image.
 func (s *server) writeImage(w http.ResponseWriter, res *services.Result) {
-	s.metrics.Stage("decode", res.Decode)
-	s.metrics.Stage("transform", res.Transform)
-	s.metrics.Stage("encode", res.Encode)
+	s.metrics.Stage(contract.StageDecode, res.Decode)
+	s.metrics.Stage(contract.StageTransform, res.Transform)
+	s.metrics.Stage(contract.StageEncode, res.Encode)
 	out := res.Bytes()
 	h := w.Header()
 	h.Set("Content-Type", res.ContentType)
 	h.Set("Content-Length", strconv.Itoa(len(out)))
 	h.Set("X-Image-Width", strconv.Itoa(res.Width))
 	h.Set("X-Image-Height", strconv.Itoa(res.Height))
-	h.Set("Server-Timing", fmt.Sprintf("decode;dur=%s, transform;dur=%s, encode;dur=%s",
-		ms(res.Decode), ms(res.Transform), ms(res.Encode)))
+	h.Set("Server-Timing", fmt.Sprintf("%s;dur=%s, %s;dur=%s, %s;dur=%s", contract.StageDecode, ms(res.Decode),
+		contract.StageTransform, ms(res.Transform), contract.StageEncode, ms(res.Encode)))
 	h.Set("Cache-Control", "no-store")
 	w.WriteHeader(http.StatusOK)
 	n, _ := w.Write(out)
@@ -138,13 +139,13 @@ func (rs *releases) run() {
 // shed is 503 OVERLOADED, counted in image_shed_total by its reason.
 func (s *server) shed(reason, detail string) *Problem {
 	s.metrics.Shed(reason)
-	return problem(http.StatusServiceUnavailable, "OVERLOADED", detail)
+	return problem(contract.CodeOverloaded, detail)
 }
 
 // contextProblem maps a deadline (503) or a client that went away.
 func (s *server) contextProblem(r *http.Request, err error) *Problem {
 	if errors.Is(err, context.DeadlineExceeded) {
-		p := problem(http.StatusServiceUnavailable, "PROCESSING_TIMEOUT",
+		p := problem(contract.CodeProcessingTimeout,
 			fmt.Sprintf("processing took longer than %d ms", s.cfg.RequestTimeout.Milliseconds()))
 		p.Cause = err
 		return p
@@ -161,16 +162,18 @@ func (s *server) pipelineProblem(r *http.Request, err error) *Problem {
 		var p *Problem
 		switch pe.Kind {
 		case services.KindUnsupported:
-			p = problem(http.StatusUnsupportedMediaType, "UNSUPPORTED_MEDIA_TYPE", pe.Msg)
+			p = problem(contract.CodeUnsupportedMediaType, pe.Msg)
 		case services.KindTooLarge:
-			p = problem(http.StatusUnprocessableEntity, "IMAGE_TOO_LARGE", pe.Msg)
+			p = problem(contract.CodeImageTooLarge, pe.Msg)
 		default:
-			p = problem(http.StatusUnprocessableEntity, "UNDECODABLE_IMAGE", pe.Msg)
+			p = problem(contract.CodeUndecodableImage, pe.Msg)
 		}
 		p.Cause = pe.Err
 		return p
 	case errors.Is(err, context.DeadlineExceeded), errors.Is(err, context.Canceled):
 		return s.contextProblem(r, err)
 	}
-	return &Problem{Status: http.StatusInternalServerError, Code: "INTERNAL", Cause: err}
+	p := problem(contract.CodeInternal, "")
+	p.Cause = err
+	return p
 }

@@ -4,26 +4,35 @@ import (
 	"net/http"
 	"slices"
 	"strings"
+
+	"github.com/rtip/go-service/internal/contract"
 )
 
-// routes lists every route of contract v1 and the methods it answers.
+// routes serves every route of contract v1 (contract.Routes) with the
+// methods the contract gives it.
 //
 // A route is found by the path exactly as sent (contract README, "Edge
 // policy", step 2): no normalisation and never a redirect, so //process,
 // /a/../healthz, /./info and /process/ are 404. http.ServeMux would clean
 // such paths and answer 301/307, hence the table.
 func (s *server) routes() http.Handler {
-	get := []string{http.MethodGet, http.MethodHead}
-	table := map[string]http.Handler{}
-	handle := func(path string, methods []string, h http.Handler) {
-		table[path] = s.methods(path, methods, h)
+	handlers := map[string]http.Handler{
+		contract.PathProcess:     s.handleProcess(),
+		contract.PathHealthz:     handleHealthz(),
+		contract.PathReadyz:      s.handleReadyz(),
+		contract.PathMetrics:     s.metrics.Handler(),
+		contract.PathInfo:        s.handleInfo(),
+		contract.PathOpenAPIJSON: handleOpenAPI(),
 	}
-	handle("/process", []string{http.MethodPost}, s.handleProcess())
-	handle("/healthz", get, handleHealthz())
-	handle("/readyz", get, s.handleReadyz())
-	handle("/metrics", get, s.metrics.Handler())
-	handle("/info", get, s.handleInfo())
-	handle("/openapi.json", get, handleOpenAPI())
+	table := map[string]http.Handler{}
+	for _, route := range contract.Routes {
+		h, ok := handlers[route.Path]
+		if !ok {
+			// Only a contract with a route this service lacks gets here; every test fails on it.
+			panic("handlers: no handler for the contract's route " + route.Path)
+		}
+		table[route.Path] = s.methods(route.Path, route.Methods, h)
+	}
 	notFound := s.handleNotFound()
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if h, ok := table[pathAsSent(r)]; ok {
@@ -60,7 +69,7 @@ func (s *server) methods(path string, methods []string, h http.Handler) http.Han
 		stateOf(r).route = path
 		if !slices.Contains(methods, r.Method) {
 			w.Header().Set("Allow", allow)
-			s.writeProblem(w, r, problem(http.StatusMethodNotAllowed, "METHOD_NOT_ALLOWED",
+			s.writeProblem(w, r, problem(contract.CodeMethodNotAllowed,
 				"method "+r.Method+" is not allowed on "+path+"; allowed: "+allow))
 			return
 		}

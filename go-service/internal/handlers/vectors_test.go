@@ -17,6 +17,7 @@ import (
 	"testing"
 
 	"github.com/rtip/go-service/internal/config"
+	"github.com/rtip/go-service/internal/contract"
 )
 
 const (
@@ -215,7 +216,7 @@ func checkProblem(t *testing.T, res *http.Response, body []byte, code, detailCon
 		t.Fatalf("problem body %q: %v", body, err)
 	}
 	wantType := "/problems/" + strings.ReplaceAll(strings.ToLower(code), "_", "-")
-	if p.Code != code || p.Status != res.StatusCode || p.Type != wantType || p.Title != titles[code] || p.Detail == "" {
+	if p.Code != code || p.Status != res.StatusCode || p.Type != wantType || p.Title != contract.Errors[code].Title || p.Detail == "" {
 		t.Errorf("problem = %+v, want code %s status %d type %s", p, code, res.StatusCode, wantType)
 	}
 	if p.RequestID == "" || p.RequestID != res.Header.Get("X-Request-Id") {

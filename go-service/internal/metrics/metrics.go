@@ -9,10 +9,12 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/collectors"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
+
+	"github.com/rtip/go-service/internal/contract"
 )
 
 // DurationBuckets are the contract's histogram buckets (seconds).
-var DurationBuckets = []float64{0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30}
+var DurationBuckets = contract.DurationBuckets
 
 // Metrics are the service's collectors.
 type Metrics struct {
@@ -27,11 +29,11 @@ type Metrics struct {
 }
 
 // LingerOutcomes are the ways a lingering close ends (contract README, "Early answers").
-var LingerOutcomes = []string{"drained", "timed_out", "capped"}
+var LingerOutcomes = contract.LingerOutcomes
 
 // ShedReasons are why a request is answered 503 OVERLOADED (contract
 // SHED_REASONS): no admission place, no upload budget, or draining.
-var ShedReasons = []string{"queue_full", "upload_budget", "draining"}
+var ShedReasons = contract.ShedReasons
 
 // Gauges are the values of the gauges, read at scrape time.
 type Gauges struct {
@@ -42,53 +44,41 @@ type Gauges struct {
 	Lingering      func() float64 // connections lingering after an early answer
 }
 
-// New registers the collectors; the help texts are the contract's
-// (packages/contract/src/metrics.ts).
+// New registers the collectors, with the contract's names, help texts and
+// labels (contract.Metrics).
 func New(g Gauges) *Metrics {
-	m := &Metrics{
-		reg: prometheus.NewRegistry(),
-		requests: prometheus.NewCounterVec(prometheus.CounterOpts{
-			Name: "http_requests_total", Help: "HTTP requests answered.",
-		}, []string{"route", "method", "status"}),
-		duration: prometheus.NewHistogramVec(prometheus.HistogramOpts{
-			Name: "http_request_duration_seconds", Help: "Time from request to response.", Buckets: DurationBuckets,
-		}, []string{"route", "method", "status"}),
-		stage: prometheus.NewHistogramVec(prometheus.HistogramOpts{
-			Name: "image_stage_duration_seconds", Help: "Time spent in each image stage.", Buckets: DurationBuckets,
-		}, []string{"stage"}),
-		rejected: prometheus.NewCounterVec(prometheus.CounterOpts{
-			Name: "image_rejected_total", Help: "Requests answered with a contract error, by code.",
-		}, []string{"code"}),
-		bytes: prometheus.NewCounterVec(prometheus.CounterOpts{
-			Name: "image_bytes_total", Help: "Image bytes received (in) and sent (out).",
-		}, []string{"direction"}),
-		lingered: prometheus.NewCounterVec(prometheus.CounterOpts{
-			Name: "http_lingering_closes_total",
-			Help: "Connections closed after an early answer, by outcome: drained, timed_out or capped.",
-		}, []string{"outcome"}),
-		shed: prometheus.NewCounterVec(prometheus.CounterOpts{
-			Name: "image_shed_total",
-			Help: "Requests answered 503 OVERLOADED, by reason: queue_full, upload_budget or draining.",
-		}, []string{"reason"}),
+	c := contract.Metrics
+	counter := func(m contract.Metric) *prometheus.CounterVec {
+		return prometheus.NewCounterVec(prometheus.CounterOpts{Name: m.Name, Help: m.Help}, m.Labels)
 	}
-	gauge := func(name, help string, value func() float64) prometheus.Collector {
-		return prometheus.NewGaugeFunc(prometheus.GaugeOpts{Name: name, Help: help}, value)
+	histogram := func(m contract.Metric) *prometheus.HistogramVec {
+		return prometheus.NewHistogramVec(prometheus.HistogramOpts{Name: m.Name, Help: m.Help, Buckets: DurationBuckets}, m.Labels)
+	}
+	gauge := func(m contract.Metric, value func() float64) prometheus.Collector {
+		return prometheus.NewGaugeFunc(prometheus.GaugeOpts{Name: m.Name, Help: m.Help}, value)
+	}
+	m := &Metrics{
+		reg:      prometheus.NewRegistry(),
+		requests: counter(c.HTTPRequests),
+		duration: histogram(c.HTTPDuration),
+		stage:    histogram(c.StageDuration),
+		rejected: counter(c.Rejected),
+		bytes:    counter(c.Bytes),
+		lingered: counter(c.LingerCloses),
+		shed:     counter(c.Shed),
 	}
 	m.reg.MustRegister(
 		collectors.NewGoCollector(),
 		collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}),
 		m.requests, m.duration, m.stage, m.rejected, m.bytes, m.lingered, m.shed,
-		gauge("image_inflight", "Requests holding a processing slot (decode, transform, encode).", g.Inflight),
-		gauge("image_queued", "Requests with their whole body read, waiting for a processing slot.", g.Queued),
-		gauge("image_uploading", "Requests reading their body now (they hold upload budget, no processing slot).",
-			g.Uploading),
-		gauge("image_upload_reserved_bytes",
-			"Bytes of MAX_INFLIGHT_UPLOAD_BYTES reserved by bodies being read, queued or processed.", g.UploadReserved),
-		gauge("http_lingering_connections",
-			"Connections reading and discarding the rest of a request body after an early answer.", g.Lingering),
+		gauge(c.Inflight, g.Inflight),
+		gauge(c.Queued, g.Queued),
+		gauge(c.Uploading, g.Uploading),
+		gauge(c.UploadReserved, g.UploadReserved),
+		gauge(c.Lingering, g.Lingering),
 	)
 	// Stages and directions exist from the start so that dashboards see zeros.
-	for _, s := range []string{"decode", "transform", "encode"} {
+	for _, s := range contract.Stages {
 		m.stage.WithLabelValues(s)
 	}
 	m.bytes.WithLabelValues("in")

@@ -88,3 +88,30 @@ func scaleBy(W, H, w, h int, byWidth bool, s float64, enlarge bool) (int, int) {
 	}
 	return sw, sh
 }
+
+// jpegShrinkFactor is sharp's JPEG shrink-on-load for a shrink (the smaller
+// of the two axes' ratios): 2, 4 or 8 when the shrink is at least that, one
+// step less when its integer part is exactly that ("known libjpeg rounding
+// errors", sharp's src/pipeline.cc), else 1. Both backends use it: libvips
+// reloads with it, the pure-Go one decodes with it (jpegdec).
+func jpegShrinkFactor(shrink float64) int {
+	factor := 1
+	switch {
+	case shrink >= 8:
+		factor = 8
+	case shrink >= 4:
+		factor = 4
+	case shrink >= 2:
+		factor = 2
+	}
+	if factor > 1 && int(shrink) == factor {
+		factor /= 2
+	}
+	return factor
+}
+
+// shrinkFactors are sharp's ResolveShrink for fit 'fill': each axis's own
+// ratio, never so large that an axis would vanish.
+func shrinkFactors(w, h, tw, th int) (float64, float64) {
+	return min(float64(w)/float64(tw), float64(w)), min(float64(h)/float64(th), float64(h))
+}

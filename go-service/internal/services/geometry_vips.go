@@ -189,28 +189,6 @@ func (s *source) shrinkOnLoad(img *vipsImage, tw, th int) error {
 	return nil
 }
 
-func jpegShrinkFactor(shrink float64) int {
-	factor := 1
-	switch {
-	case shrink >= 8:
-		factor = 8
-	case shrink >= 4:
-		factor = 4
-	case shrink >= 2:
-		factor = 2
-	}
-	if factor > 1 && int(shrink) == factor {
-		factor /= 2
-	}
-	return factor
-}
-
-// shrinkFactors are sharp's ResolveShrink for fit 'fill': each axis's own
-// ratio, never so large that an axis would vanish.
-func shrinkFactors(w, h, tw, th int) (float64, float64) {
-	return min(float64(w)/float64(tw), float64(w)), min(float64(h)/float64(th), float64(h))
-}
-
 // exifRotationAndFlop is sharp's CalculateExifRotationAndFlop: the
 // clockwise turn, then the horizontal mirror, that display a stored raster
 // upright.

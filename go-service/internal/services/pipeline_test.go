@@ -295,7 +295,7 @@ func TestResizeKeepsFlatColour(t *testing.T) {
 		copy(src.Pix[i:], []byte{60, 120, 180, 255})
 	}
 	for _, sz := range []image.Point{{5, 3}, {37, 23}, {100, 7}, {1, 1}} {
-		out := resize(src, Plan{Scaled: sz, Crop: image.Rectangle{Max: sz}})
+		out := resize(src, Plan{Scaled: sz, Crop: image.Rectangle{Max: sz}}, float64(src.W), float64(src.H))
 		for i := 0; i < len(out.Pix); i += 4 {
 			if !bytes.Equal(out.Pix[i:i+4], []byte{60, 120, 180, 255}) {
 				t.Fatalf("%v: pixel %d = %v", sz, i/4, out.Pix[i:i+4])
