@@ -179,6 +179,20 @@ async function expectIdle(url: string, withinMs: number): Promise<void> {
 
 const head = (lines: string[]) => `${lines.join('\r\n')}\r\n\r\n`;
 
+/** An upload that declares SIZE.holderDeclared bytes, sends SIZE.holderSent and then holds the connection. */
+function heldUpload(url: string): Promise<RawExchange> {
+  return rawExchange(url, {
+    head: head([
+      'POST /process HTTP/1.1',
+      `Host: ${new URL(url).host}`,
+      'Content-Type: image/jpeg',
+      `Content-Length: ${SIZE.holderDeclared}`,
+    ]),
+    body: new Uint8Array(SIZE.holderSent).fill(0xab),
+    timeoutMs: SIZE.uploadTimeoutMs + SIZE.lingerTimeoutMs + 20_000,
+  });
+}
+
 /** A request whose image part has the given Content-Disposition header. */
 function multipartHead(url: string, disposition: string): { head: string; body: Buffer } {
   const { body, contentType } = multipartBody([
@@ -447,20 +461,10 @@ describe.runIf(implementations.length > 0)('edge policy', () => {
       const results = await Promise.all(
         implementations.map(async (name) => {
           const { url, pid } = service(name);
-          const host = new URL(url).host;
           const watch = rssWatch(pid);
           const started = performance.now();
           const held = Array.from({ length: SIZE.holders }, () =>
-            rawExchange(url, {
-              head: head([
-                'POST /process HTTP/1.1',
-                `Host: ${host}`,
-                'Content-Type: image/jpeg',
-                `Content-Length: ${SIZE.holderDeclared}`,
-              ]),
-              body: new Uint8Array(SIZE.holderSent).fill(0xab),
-              timeoutMs: SIZE.uploadTimeoutMs + SIZE.lingerTimeoutMs + 20_000,
-            }).then((x) => ({ ...x, ms: performance.now() - started - x.endedAfterMs })),
+            heldUpload(url).then((x) => ({ ...x, ms: performance.now() - started - x.endedAfterMs })),
           );
           await new Promise((r) => setTimeout(r, 500));
           const during = await normalRequest(url);
@@ -520,20 +524,8 @@ describe.runIf(implementations.length > 0)('edge policy', () => {
       const results = await Promise.all(
         implementations.map(async (name) => {
           const { url } = service(name);
-          const host = new URL(url).host;
           const count = Math.floor(SIZE.budget / SIZE.holderDeclared) - 1;
-          const held = Array.from({ length: count }, () =>
-            rawExchange(url, {
-              head: head([
-                'POST /process HTTP/1.1',
-                `Host: ${host}`,
-                'Content-Type: image/jpeg',
-                `Content-Length: ${SIZE.holderDeclared}`,
-              ]),
-              body: new Uint8Array(SIZE.holderSent).fill(0xab),
-              timeoutMs: SIZE.uploadTimeoutMs + SIZE.lingerTimeoutMs + 20_000,
-            }),
-          );
+          const held = Array.from({ length: count }, () => heldUpload(url));
           await new Promise((r) => setTimeout(r, 500));
           const during = [];
           for (let i = 0; i < 3; i++) during.push(await normalRequest(url));
