@@ -70,8 +70,13 @@ func (l *lingerer) drain(body io.Reader, setDeadline func(time.Time) error) stri
 		if next.After(end) {
 			next = end
 		}
-		if !time.Now().Before(next) || setDeadline(next) != nil {
+		if !time.Now().Before(next) {
 			return lingerTimedOut
+		}
+		if setDeadline(next) != nil {
+			// The connection is closed (the client's side too, for a pipe):
+			// nothing more will come, as after io.EOF below.
+			return lingerDrained
 		}
 		_, err := body.Read(*buf)
 		switch {
