@@ -10,7 +10,7 @@ import {
   SHED_REASONS,
 } from '@rtip/contract';
 import { describe, expect, it } from 'vitest';
-import { Admission } from './admission.js';
+import { Admission } from './admission/admission.js';
 import { createMetrics } from './metrics.js';
 import { fixture, testApp } from './test/helpers.js';
 

@@ -1,15 +1,15 @@
 // The HTTP application: request id, access log and metrics, routes, 404/405, and the one error handler.
 
-import { ContractError, REQUEST_ID_HEADER, ROUTES, type RoutePath } from '@rtip/contract';
+import { CACHE_CONTROL, ContractError, REQUEST_ID_HEADER, ROUTES, type RoutePath } from '@rtip/contract';
 import { type Context, Hono } from 'hono';
 import type { AppDeps } from './deps.js';
-import type { NodeBindings } from './http/early-answer.js';
-import { answeredAtEdge } from './http/edge.js';
-import type { AppEnv } from './http/env.js';
-import { problemResponse } from './http/problem.js';
-import { requestIdFrom } from './http/request-id.js';
-import { opsRoutes } from './routes/ops.js';
-import { processRoutes } from './routes/process.js';
+import type { NodeBindings } from './handlers/early-answer.js';
+import { answeredAtEdge } from './handlers/edge.js';
+import type { AppEnv } from './handlers/env.js';
+import { opsRoutes } from './handlers/ops.js';
+import { problemResponse } from './handlers/problem.js';
+import { processRoutes } from './handlers/process.js';
+import { requestIdFrom } from './handlers/request-id.js';
 
 const isRoute = (path: string): path is RoutePath => Object.hasOwn(ROUTES, path);
 
@@ -34,9 +34,10 @@ export function createApp(deps: AppDeps): Hono<AppEnv> {
     const requestId = requestIdFrom(c.req.header(REQUEST_ID_HEADER));
     c.set('requestId', requestId);
     c.header(REQUEST_ID_HEADER, requestId);
+    c.header('Cache-Control', CACHE_CONTROL);
     await next();
     if (lifecycle.draining) c.header('Connection', 'close');
-    // The edge answered this connection while the request was being read (http/edge.ts) and counted that answer.
+    // The edge answered this connection while the request was being read (handlers/edge.ts) and counted that answer.
     if (answeredAtEdge((c.env as Partial<NodeBindings> | undefined)?.incoming?.socket)) return;
 
     const seconds = (performance.now() - started) / 1000;

@@ -4,7 +4,7 @@ import { loadVectors, PROBLEM_CONTENT_TYPE, type Problem } from '@rtip/contract'
 import type { Hono } from 'hono';
 import sharp from 'sharp';
 import { describe, expect, it } from 'vitest';
-import type { AppEnv } from './http/env.js';
+import type { AppEnv } from './handlers/env.js';
 import { testApp, vectorRequest } from './test/helpers.js';
 
 const apps = new Map<string, Hono<AppEnv>>();

@@ -2,10 +2,10 @@
 
 import type { ServiceConfig } from '@rtip/contract';
 import { type DestinationStream, type Logger, pino } from 'pino';
-import { Admission } from './admission.js';
-import { Linger } from './http/linger.js';
+import { Admission } from './admission/admission.js';
+import { UploadBudget } from './admission/upload-budget.js';
+import { Linger } from './handlers/linger.js';
 import { createMetrics, type Metrics } from './metrics.js';
-import { UploadBudget } from './upload-budget.js';
 
 export interface Lifecycle {
   /** True once shutdown began: /readyz answers 503 and every answer closes its connection. */
@@ -19,7 +19,7 @@ export interface AppDeps {
   admission: Admission;
   /** MAX_INFLIGHT_UPLOAD_BYTES: request bodies reserve their bytes here before they are read. */
   uploadBudget: UploadBudget;
-  /** Lingering closes after early answers (used by the server, http/serve.ts). */
+  /** Lingering closes after early answers (used by the server, handlers/serve.ts). */
   linger: Linger;
   lifecycle: Lifecycle;
 }

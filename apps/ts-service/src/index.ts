@@ -9,10 +9,10 @@ import os from 'node:os';
 import { DEFAULT_PORTS, parseConfig } from '@rtip/contract';
 import type { DestinationStream } from 'pino';
 import sharp from 'sharp';
-import type { Admission } from './admission.js';
+import type { Admission } from './admission/admission.js';
 import { createApp } from './app.js';
 import { type AppDeps, createDeps, createLogger } from './deps.js';
-import { serveApp } from './http/serve.js';
+import { serveApp } from './handlers/serve.js';
 import { sharpSettings, uvThreadpoolSize } from './runtime-info.js';
 
 /** An invalid configuration: every invalid variable, one line each (parseConfig's messages). */

@@ -22,7 +22,7 @@ import (
 	"github.com/rtip/go-service/internal/config"
 	"github.com/rtip/go-service/internal/contract"
 	"github.com/rtip/go-service/internal/handlers"
-	"github.com/rtip/go-service/internal/services"
+	"github.com/rtip/go-service/internal/pipeline"
 )
 
 func main() {
@@ -36,14 +36,14 @@ func main() {
 }
 
 // withDefaultPort gives an unset PORT the default of this build (the
-// contract's DEFAULT_PORTS by services.Implementation), so that both
+// contract's DEFAULT_PORTS by pipeline.Implementation), so that both
 // binaries can run side by side without settings.
 func withDefaultPort(getenv func(string) string) func(string) string {
 	return func(name string) string {
 		if v := getenv(name); v != "" || name != contract.EnvPort {
 			return v
 		}
-		if port, ok := contract.DefaultPorts[services.Implementation]; ok {
+		if port, ok := contract.DefaultPorts[pipeline.Implementation]; ok {
 			return strconv.Itoa(port)
 		}
 		return ""
@@ -60,8 +60,8 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout 
 		return fmt.Errorf("invalid configuration:\n%w", err)
 	}
 	logger := slog.New(slog.NewJSONHandler(stdout, &slog.HandlerOptions{Level: cfg.LogLevel}))
-	if err := services.Init(); err != nil {
-		return fmt.Errorf("start the %s pipeline: %w", services.Implementation, err)
+	if err := pipeline.Init(); err != nil {
+		return fmt.Errorf("start the %s pipeline: %w", pipeline.Implementation, err)
 	}
 
 	var draining atomic.Bool
@@ -76,7 +76,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout 
 	if err != nil {
 		return fmt.Errorf("listen on %s: %w", cfg.Addr(), err)
 	}
-	logger.Info("listening", "addr", ln.Addr().String(), "implementation", services.Implementation, "version", handlers.Version,
+	logger.Info("listening", "addr", ln.Addr().String(), "implementation", pipeline.Implementation, "version", handlers.Version,
 		"concurrency", cfg.Concurrency, "queueDepth", cfg.QueueDepth,
 		"maxInflightUploadBytes", cfg.MaxInflightUploadBytes, "uploadTimeoutMs", cfg.UploadTimeout.Milliseconds())
 

@@ -10,36 +10,18 @@ import (
 	"net/http"
 	"os"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
 	"github.com/rtip/go-service/internal/openapi"
-	"github.com/rtip/go-service/internal/services"
+	"github.com/rtip/go-service/internal/pipeline"
+	"github.com/rtip/go-service/internal/testkit"
 )
 
-// syncBuffer is a bytes.Buffer safe for the server's logger and the test.
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
-}
-
 // start runs the service on a free port and returns its base URL.
-func start(t *testing.T, ctx context.Context, env map[string]string) (string, <-chan error, *syncBuffer) {
+func start(t *testing.T, ctx context.Context, env map[string]string) (string, <-chan error, *testkit.SyncBuffer) {
 	t.Helper()
-	out := &syncBuffer{}
+	out := &testkit.SyncBuffer{}
 	done := make(chan error, 1)
 	go func() {
 		done <- run(ctx, []string{"go-service"}, func(k string) string { return env[k] }, out)
@@ -229,12 +211,12 @@ func TestDefaultPort(t *testing.T) {
 	}
 	want := ""
 	for _, s := range doc.Servers {
-		if s.Description == services.Implementation+" service" {
+		if s.Description == pipeline.Implementation+" service" {
 			want = s.URL[strings.LastIndex(s.URL, ":")+1:]
 		}
 	}
 	if got := withDefaultPort(func(string) string { return "" })("PORT"); want == "" || got != want {
-		t.Errorf("PORT = %q, want %q (the contract's port of %s)", got, want, services.Implementation)
+		t.Errorf("PORT = %q, want %q (the contract's port of %s)", got, want, pipeline.Implementation)
 	}
 	if got := withDefaultPort(func(string) string { return "9000" })("PORT"); got != "9000" {
 		t.Errorf("PORT = %q, want the value set", got)

@@ -235,6 +235,8 @@ const (
 	ImagePart = "image"
 	// RequestIDHeader is REQUEST_ID_HEADER.
 	RequestIDHeader = "X-Request-Id"
+	// CacheControl is CACHE_CONTROL, the Cache-Control of every answer.
+	CacheControl = "no-store"
 	// RequestIDPattern is REQUEST_ID_PATTERN: a request id that matches is echoed.
 	RequestIDPattern = `^[A-Za-z0-9._-]{1,128}$`
 )

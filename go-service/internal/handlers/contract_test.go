@@ -10,16 +10,16 @@ import (
 
 	"github.com/rtip/go-service/internal/config"
 	"github.com/rtip/go-service/internal/contract"
-	"github.com/rtip/go-service/internal/services"
+	"github.com/rtip/go-service/internal/pipeline"
 )
 
 // TestOptionsFollowContract: every option of the contract is read with its
 // kind, range and values, and sets a field of its own (two values of an
-// option never give the same services.Options), so an option, a value or a
+// option never give the same pipeline.Options), so an option, a value or a
 // range added to the contract without a binding here fails.
 func TestOptionsFollowContract(t *testing.T) {
-	if defaultOptions != services.DefaultOptions() {
-		t.Errorf("the contract's defaults %+v differ from services.DefaultOptions() %+v", defaultOptions, services.DefaultOptions())
+	if defaultOptions != pipeline.DefaultOptions() {
+		t.Errorf("the contract's defaults %+v differ from pipeline.DefaultOptions() %+v", defaultOptions, pipeline.DefaultOptions())
 	}
 	for _, spec := range contract.Options {
 		var good, bad []string
@@ -37,7 +37,7 @@ func TestOptionsFollowContract(t *testing.T) {
 		default:
 			t.Fatalf("%s: kind %q", spec.Name, spec.Kind)
 		}
-		seen := map[services.Options]string{}
+		seen := map[pipeline.Options]string{}
 		for _, v := range good {
 			o, p := parseOptions(spec.Name + "=" + v)
 			if p != nil {

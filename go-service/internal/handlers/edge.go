@@ -362,7 +362,7 @@ func (c *edgeConn) answer(p *Problem) {
 	fmt.Fprintf(&out, "HTTP/1.1 %d %s\r\n", p.Status, http.StatusText(p.Status))
 	fmt.Fprintf(&out, "Content-Type: %s\r\nContent-Length: %d\r\n%s: %s\r\n",
 		contract.ProblemContentType, len(body), contract.RequestIDHeader, id)
-	fmt.Fprintf(&out, "Cache-Control: no-store\r\nDate: %s\r\nConnection: close\r\n\r\n", time.Now().UTC().Format(http.TimeFormat))
+	fmt.Fprintf(&out, "Cache-Control: %s\r\nDate: %s\r\nConnection: close\r\n\r\n", contract.CacheControl, time.Now().UTC().Format(http.TimeFormat))
 	out.Write(body)
 	_ = c.Conn.SetWriteDeadline(time.Now().Add(answerTimeout))
 	_, err := c.Conn.Write(out.Bytes())

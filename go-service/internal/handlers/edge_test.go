@@ -2,7 +2,6 @@ package handlers
 
 import (
 	"bufio"
-	"bytes"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -11,33 +10,15 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
 	"github.com/rtip/go-service/internal/config"
+	"github.com/rtip/go-service/internal/testkit"
 )
 
 // Step 1 and 2 of the edge policy (contract README, "Edge policy"), seen by
 // clients on real connections of a service run as main runs it.
-
-// syncBuffer is a bytes.Buffer safe for the server's logger and the test.
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
-}
 
 // edgeOptions shorten the edge's fixed bounds for a test.
 type edgeOptions struct {
@@ -48,7 +29,7 @@ type edgeOptions struct {
 type testService struct {
 	*httptest.Server
 	svc  *Service
-	logs *syncBuffer
+	logs *testkit.SyncBuffer
 }
 
 // edgeServer runs a service with the default config plus env as main does:
@@ -59,7 +40,7 @@ func edgeServer(t testing.TB, env map[string]string, o edgeOptions) *testService
 	if err != nil {
 		t.Fatal(err)
 	}
-	logs := &syncBuffer{}
+	logs := &testkit.SyncBuffer{}
 	svc := New(Deps{Config: cfg, Logger: slog.New(slog.NewJSONHandler(logs, nil))})
 	if o.headersTimeout > 0 {
 		svc.s.headersTimeout = o.headersTimeout

@@ -23,7 +23,7 @@ import (
 
 	"github.com/rtip/go-service/internal/config"
 	"github.com/rtip/go-service/internal/contract"
-	"github.com/rtip/go-service/internal/services"
+	"github.com/rtip/go-service/internal/pipeline"
 )
 
 var serverTiming = regexp.MustCompile(`^decode;dur=[0-9.]+, transform;dur=[0-9.]+, encode;dur=[0-9.]+$`)
@@ -59,7 +59,7 @@ func TestEndpoints(t *testing.T) {
 		{"readyz draining", "GET", "/readyz", true, 503, `{"status":"draining"}` + "\n", ""},
 		{"head healthz", "HEAD", "/healthz", false, 200, "", ""},
 		{"openapi", "GET", "/openapi.json", false, 200, string(openapiDoc), ""},
-		{"info", "GET", "/info", false, 200, "", `"implementation":"` + services.Implementation + `"`},
+		{"info", "GET", "/info", false, 200, "", `"implementation":"` + pipeline.Implementation + `"`},
 		{"metrics", "GET", "/metrics", false, 200, "", "image_inflight 0"},
 		{"unknown path", "GET", "/nope", false, 404, "", `"code":"NOT_FOUND"`},
 		{"root", "GET", "/", false, 404, "", `"code":"NOT_FOUND"`},
@@ -90,7 +90,7 @@ func TestEndpoints(t *testing.T) {
 		}
 		if got.Version != Version || got.Runtime.Name != "go" || got.Concurrency.Concurrency != 3 ||
 			got.Concurrency.QueueDepth != 5 || got.Limits.MaxUploadBytes != 26214400 ||
-			got.Limits.RequestTimeoutMs != 30000 || !maps.Equal(got.Libraries, services.Libraries()) ||
+			got.Limits.RequestTimeoutMs != 30000 || !maps.Equal(got.Libraries, pipeline.Libraries()) ||
 			got.Limits.MaxInflightUploadBytes != 4*26214400 || got.Limits.UploadTimeoutMs != 30000 {
 			t.Errorf("info = %+v", got)
 		}
@@ -245,21 +245,21 @@ func TestRequestID(t *testing.T) {
 }
 
 func TestParseOptions(t *testing.T) {
-	def := services.DefaultOptions()
+	def := pipeline.DefaultOptions()
 	tests := []struct {
 		query string
-		want  func(o *services.Options)
+		want  func(o *pipeline.Options)
 		err   string // key named in the detail, "" when valid
 	}{
 		{"", nil, ""},
 		{"grayscale=false&width=10&height=20&fit=cover&enlarge=1&rotate=270&flip=true&flop=1&format=png&quality=55",
-			func(o *services.Options) {
-				o.Grayscale, o.Width, o.Height, o.Fit, o.Enlarge = false, 10, 20, services.FitCover, true
-				o.Rotate, o.Flip, o.Flop, o.Format, o.Quality = 270, true, true, services.FormatPNG, 55
+			func(o *pipeline.Options) {
+				o.Grayscale, o.Width, o.Height, o.Fit, o.Enlarge = false, 10, 20, pipeline.FitCover, true
+				o.Rotate, o.Flip, o.Flop, o.Format, o.Quality = 270, true, true, pipeline.FormatPNG, 55
 			}, ""},
-		{"fit=fill&width=8192", func(o *services.Options) { o.Fit, o.Width = services.FitFill, 8192 }, ""},
-		{"width=007", func(o *services.Options) { o.Width = 7 }, ""},
-		{"&&width=5&", func(o *services.Options) { o.Width = 5 }, ""},
+		{"fit=fill&width=8192", func(o *pipeline.Options) { o.Fit, o.Width = pipeline.FitFill, 8192 }, ""},
+		{"width=007", func(o *pipeline.Options) { o.Width = 7 }, ""},
+		{"&&width=5&", func(o *pipeline.Options) { o.Width = 5 }, ""},
 		{"width", nil, "width"},
 		{"width=1234567890", nil, "width"},
 		{"width=+5", nil, "width"},

@@ -125,6 +125,7 @@ func (s *server) observe(next http.Handler) http.Handler {
 			_ = http.NewResponseController(w).SetReadDeadline(st.uploadDeadline)
 		}
 		w.Header().Set(contract.RequestIDHeader, id)
+		w.Header().Set("Cache-Control", contract.CacheControl)
 		sw := &statusWriter{ResponseWriter: w}
 		if edge != nil {
 			s.writeProblem(sw, r, edge)

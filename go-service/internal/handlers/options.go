@@ -9,13 +9,13 @@ import (
 	"strings"
 
 	"github.com/rtip/go-service/internal/contract"
-	"github.com/rtip/go-service/internal/services"
+	"github.com/rtip/go-service/internal/pipeline"
 )
 
 // The options of POST /process are the contract's (contract.Options): their
 // names, kinds, ranges, values and defaults. What is written here is how a
 // value is read (as the contract's parseOptions reads it) and which field of
-// services.Options each option sets.
+// pipeline.Options each option sets.
 
 // optionSpecs are the contract's options by name.
 var optionSpecs = func() map[string]contract.Option {
@@ -37,8 +37,8 @@ var knownOptions = func() string {
 
 // defaultOptions are the contract's defaults: each option's default read as
 // if it were given in the query (an option without one is left unset).
-var defaultOptions = func() services.Options {
-	var o services.Options
+var defaultOptions = func() pipeline.Options {
+	var o pipeline.Options
 	for _, spec := range contract.Options {
 		if spec.Default == "" {
 			continue
@@ -53,8 +53,8 @@ var defaultOptions = func() services.Options {
 // fits and formats map the contract's values of fit and format to the
 // pipeline's; a test checks that every value of the contract has one.
 var (
-	fits    = map[string]services.Fit{"inside": services.FitInside, "cover": services.FitCover, "fill": services.FitFill}
-	formats = map[string]services.Format{"jpeg": services.FormatJPEG, "png": services.FormatPNG}
+	fits    = map[string]pipeline.Fit{"inside": pipeline.FitInside, "cover": pipeline.FitCover, "fill": pipeline.FitFill}
+	formats = map[string]pipeline.Format{"jpeg": pipeline.FormatJPEG, "png": pipeline.FormatPNG}
 )
 
 var digits = regexp.MustCompile(`^[0-9]{1,9}$`)
@@ -65,7 +65,7 @@ func invalidOption(key, why string) *Problem {
 
 // parseOptions reads the query of POST /process in order, like
 // URLSearchParams: the first unknown, repeated or invalid key is reported.
-func parseOptions(rawQuery string) (services.Options, *Problem) {
+func parseOptions(rawQuery string) (pipeline.Options, *Problem) {
 	o := defaultOptions
 	seen := map[string]bool{}
 	for piece := range strings.SplitSeq(rawQuery, "&") {
@@ -95,7 +95,7 @@ func unescape(s string) string {
 }
 
 // setOption checks val against the contract's option key and sets its field.
-func setOption(o *services.Options, key, val string) *Problem {
+func setOption(o *pipeline.Options, key, val string) *Problem {
 	spec, ok := optionSpecs[key]
 	if !ok {
 		return invalidOption(key, "unknown option; known options are "+knownOptions)

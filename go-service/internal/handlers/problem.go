@@ -68,7 +68,7 @@ func (s *server) writeProblem(w http.ResponseWriter, r *http.Request, p *Problem
 	body := p.body(st.id)
 	h := w.Header()
 	h.Set("Content-Type", contract.ProblemContentType)
-	h.Set("Cache-Control", "no-store")
+	h.Set("Cache-Control", contract.CacheControl)
 	// The length is always given: an early answer is flushed before the
 	// handler returns, and without a length it would go out chunked, its
 	// last chunk held back until the end of the lingering.

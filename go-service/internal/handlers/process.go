@@ -9,7 +9,7 @@ import (
 	"time"
 
 	"github.com/rtip/go-service/internal/contract"
-	"github.com/rtip/go-service/internal/services"
+	"github.com/rtip/go-service/internal/pipeline"
 )
 
 // handleProcess is POST /process. Its checks run in the order of the
@@ -72,7 +72,7 @@ func (s *server) process(w http.ResponseWriter, r *http.Request, held *releases)
 	if len(data) == 0 {
 		return problem(contract.CodeMissingImage, "the image is empty")
 	}
-	if services.Sniff(data) == services.FormatUnknown {
+	if pipeline.Sniff(data) == pipeline.FormatUnknown {
 		return problem(contract.CodeUnsupportedMediaType,
 			"the image is not JPEG, PNG, WebP or GIF")
 	}
@@ -92,7 +92,7 @@ func (s *server) process(w http.ResponseWriter, r *http.Request, held *releases)
 		return s.contextProblem(r, err)
 	}
 
-	res, err := services.Process(ctx, data, opts, services.Limits{MaxInputPixels: s.cfg.MaxInputPixels})
+	res, err := pipeline.Process(ctx, data, opts, pipeline.Limits{MaxInputPixels: s.cfg.MaxInputPixels})
 	if err != nil {
 		return s.pipelineProblem(r, err)
 	}
@@ -102,7 +102,7 @@ func (s *server) process(w http.ResponseWriter, r *http.Request, held *releases)
 }
 
 // writeImage answers 200 with the processed image.
-func (s *server) writeImage(w http.ResponseWriter, res *services.Result) {
+func (s *server) writeImage(w http.ResponseWriter, res *pipeline.Result) {
 	s.metrics.Stage(contract.StageDecode, res.Decode)
 	s.metrics.Stage(contract.StageTransform, res.Transform)
 	s.metrics.Stage(contract.StageEncode, res.Encode)
@@ -114,7 +114,6 @@ func (s *server) writeImage(w http.ResponseWriter, res *services.Result) {
 	h.Set("X-Image-Height", strconv.Itoa(res.Height))
 	h.Set("Server-Timing", fmt.Sprintf("%s;dur=%s, %s;dur=%s, %s;dur=%s", contract.StageDecode, ms(res.Decode),
 		contract.StageTransform, ms(res.Transform), contract.StageEncode, ms(res.Encode)))
-	h.Set("Cache-Control", "no-store")
 	w.WriteHeader(http.StatusOK)
 	n, _ := w.Write(out)
 	s.metrics.Bytes("out", n)
@@ -156,14 +155,14 @@ func (s *server) contextProblem(r *http.Request, err error) *Problem {
 
 // pipelineProblem is the one place pipeline errors become contract codes.
 func (s *server) pipelineProblem(r *http.Request, err error) *Problem {
-	var pe *services.Error
+	var pe *pipeline.Error
 	switch {
 	case errors.As(err, &pe):
 		var p *Problem
 		switch pe.Kind {
-		case services.KindUnsupported:
+		case pipeline.KindUnsupported:
 			p = problem(contract.CodeUnsupportedMediaType, pe.Msg)
-		case services.KindTooLarge:
+		case pipeline.KindTooLarge:
 			p = problem(contract.CodeImageTooLarge, pe.Msg)
 		default:
 			p = problem(contract.CodeUndecodableImage, pe.Msg)

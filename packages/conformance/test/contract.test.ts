@@ -6,6 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import {
+  CACHE_CONTROL,
   ERRORS,
   IMPLEMENTATIONS,
   loadVectors,
@@ -122,6 +123,24 @@ describe.each(targets)('$name service', ({ url, implementation }) => {
       const timing = res.headers.get('server-timing') ?? '';
       for (const stage of ['decode', 'transform', 'encode'])
         expect(timing).toMatch(new RegExp(`${stage};dur=\\d+(\\.\\d+)?`));
+    });
+
+    it('sends Cache-Control: no-store on every answer: images, problems, ops endpoints', async () => {
+      const answers = [
+        await post(url, '', fixture('photo-small.jpg')),
+        await post(url, 'rotate=45', fixture('photo-small.jpg')),
+        ...(await Promise.all(
+          ['/healthz', '/readyz', '/info', '/metrics', '/openapi.json', '/nope'].map((p) =>
+            fetch(`${url}${p}`),
+          ),
+        )),
+        await fetch(`${url}/healthz`, { method: 'DELETE' }),
+      ];
+      expect(answers.map((r) => r.status)).toEqual([200, 400, 200, 200, 200, 200, 200, 404, 405]);
+      for (const res of answers) {
+        expect(res.headers.get('cache-control'), res.url).toBe(CACHE_CONTROL);
+        await res.arrayBuffer();
+      }
     });
 
     it('echoes a valid X-Request-Id, on success and on error', async () => {

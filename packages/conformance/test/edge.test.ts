@@ -10,7 +10,7 @@
 
 import { readFileSync } from 'node:fs';
 import { connect } from 'node:net';
-import { PROBLEM_CONTENT_TYPE } from '@rtip/contract';
+import { CACHE_CONTROL, PROBLEM_CONTENT_TYPE } from '@rtip/contract';
 import { multipartBody } from '@rtip/testkit';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { fixture, metricValue, type RawExchange, rawExchange } from '../src/requests.js';
@@ -128,6 +128,7 @@ function problemCode(answer: RawExchange['answer']): string {
   expect(answer, 'an answer').toBeDefined();
   const a = answer as NonNullable<RawExchange['answer']>;
   expect(a.headers['content-type']).toBe(PROBLEM_CONTENT_TYPE);
+  expect(a.headers['cache-control']).toBe(CACHE_CONTROL);
   const body = JSON.parse(a.body.toString('utf8')) as Record<string, unknown>;
   expect(body.status).toBe(a.status);
   expect(body.requestId).toBe(a.headers['x-request-id']);

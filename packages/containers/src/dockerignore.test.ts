@@ -65,7 +65,7 @@ describe('the ignore files', () => {
         'bin/go-service-vips',
       ]),
     ).toEqual([]);
-    expect(vipsIgnore.excludes('internal/services/vips.go')).toBe(false);
+    expect(vipsIgnore.excludes('internal/pipeline/vips.go')).toBe(false);
   });
 
   it('the check fails when an ignore file forgets something', () => {

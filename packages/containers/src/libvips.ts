@@ -12,7 +12,7 @@ export interface LibvipsPins {
   packages: Record<string, string>;
   /** pnpm-lock.yaml: `name@version` → integrity. */
   integrity: Map<string, string>;
-  /** The library file the cgo directives link (internal/services/vips.go), e.g. libvips-cpp.so.8.18.7. */
+  /** The library file the cgo directives link (internal/pipeline/vips.go), e.g. libvips-cpp.so.8.18.7. */
   linked: string;
 }
 
@@ -33,7 +33,7 @@ export function readLibvipsPins(root: string): LibvipsPins {
       if (entry.resolution?.integrity) integrity.set(key, entry.resolution.integrity);
     }
   }
-  const cgo = readFileSync(join(root, 'go-service/internal/services/vips.go'), 'utf8');
+  const cgo = readFileSync(join(root, 'go-service/internal/pipeline/vips.go'), 'utf8');
   const linked = /-l:(libvips-cpp\.so\.[0-9.]+)/.exec(cgo)?.[1] ?? '';
   return { packages, integrity, linked };
 }

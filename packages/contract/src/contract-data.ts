@@ -11,6 +11,7 @@ import {
   RETRY_AFTER_SECONDS,
 } from './errors.js';
 import {
+  CACHE_CONTROL,
   IMAGE_PART,
   MULTIPART_CONTENT_TYPE,
   RAW_CONTENT_TYPES,
@@ -89,6 +90,7 @@ export function buildContractData(): Record<string, Json> {
     MULTIPART_CONTENT_TYPE,
     IMAGE_PART,
     REQUEST_ID_HEADER,
+    CACHE_CONTROL,
     REQUEST_ID_PATTERN: REQUEST_ID_PATTERN.source,
     ROUTES: Object.entries(ROUTES).map(([path, methods]) => ({ path, methods: [...methods] })),
   };

@@ -34,6 +34,12 @@ export function baseMediaType(contentType: string | null | undefined): string {
 }
 
 export const REQUEST_ID_HEADER = 'X-Request-Id';
+
+/**
+ * `Cache-Control` of every answer (every route, every problem, the edge's own): each one answers one request, so no
+ * cache or proxy may keep it or give it to another client.
+ */
+export const CACHE_CONTROL = 'no-store';
 export const REQUEST_ID_PATTERN = /^[A-Za-z0-9._-]{1,128}$/;
 
 /** Response headers of a successful POST /process. */

@@ -128,7 +128,8 @@ export function buildOpenApiDocument(): Record<string, Json> {
                 'X-Image-Width': { schema: { type: 'integer', minimum: 1 } },
                 'X-Image-Height': { schema: { type: 'integer', minimum: 1 } },
                 'Server-Timing': {
-                  description: 'decode;dur=…, transform;dur=…, encode;dur=… (milliseconds)',
+                  description:
+                    'decode;dur=…, transform;dur=…, encode;dur=… (milliseconds; the stages are defined in the contract README)',
                   schema: { type: 'string' },
                 },
                 'Content-Length': { schema: { type: 'integer', minimum: 1 } },

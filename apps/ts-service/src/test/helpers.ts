@@ -6,7 +6,7 @@ import { parseConfig, readFixture, type ServiceConfig, type Vector } from '@rtip
 import { pino } from 'pino';
 import { createApp } from '../app.js';
 import { type AppDeps, createDeps } from '../deps.js';
-import { SERVER_TIMINGS, type ServerTimings, serveApp } from '../http/serve.js';
+import { SERVER_TIMINGS, type ServerTimings, serveApp } from '../handlers/serve.js';
 
 export const silentLogger = pino({ level: 'silent' });
 

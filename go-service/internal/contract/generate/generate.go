@@ -46,6 +46,7 @@ type document struct {
 	MultipartContentType string          `json:"MULTIPART_CONTENT_TYPE"`
 	ImagePart            string          `json:"IMAGE_PART"`
 	RequestIDHeader      string          `json:"REQUEST_ID_HEADER"`
+	CacheControl         string          `json:"CACHE_CONTROL"`
 	RequestIDPattern     string          `json:"REQUEST_ID_PATTERN"`
 	Routes               []route         `json:"ROUTES"`
 }
@@ -581,8 +582,8 @@ func (g *gen) lists(d *document) error {
 }
 
 func (g *gen) media(d *document) error {
-	if len(d.RawContentTypes) == 0 || d.MultipartContentType == "" || d.ImagePart == "" || d.RequestIDHeader == "" {
-		return errors.New("RAW_CONTENT_TYPES, MULTIPART_CONTENT_TYPE, IMAGE_PART or REQUEST_ID_HEADER is missing")
+	if len(d.RawContentTypes) == 0 || d.MultipartContentType == "" || d.ImagePart == "" || d.RequestIDHeader == "" || d.CacheControl == "" {
+		return errors.New("RAW_CONTENT_TYPES, MULTIPART_CONTENT_TYPE, IMAGE_PART, REQUEST_ID_HEADER or CACHE_CONTROL is missing")
 	}
 	if _, err := regexp.Compile(d.RequestIDPattern); err != nil || d.RequestIDPattern == "" {
 		return fmt.Errorf("REQUEST_ID_PATTERN %q is not a Go (RE2) regular expression: %v", d.RequestIDPattern, err)
@@ -597,6 +598,8 @@ func (g *gen) media(d *document) error {
 	g.p("\tImagePart = %s", strconv.Quote(d.ImagePart))
 	g.p("\t// RequestIDHeader is REQUEST_ID_HEADER.")
 	g.p("\tRequestIDHeader = %s", strconv.Quote(d.RequestIDHeader))
+	g.p("\t// CacheControl is CACHE_CONTROL, the Cache-Control of every answer.")
+	g.p("\tCacheControl = %s", strconv.Quote(d.CacheControl))
 	g.p("\t// RequestIDPattern is REQUEST_ID_PATTERN: a request id that matches is echoed.")
 	g.p("\tRequestIDPattern = %s", quoteRaw(d.RequestIDPattern))
 	g.p(")")
