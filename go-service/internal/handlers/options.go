@@ -1,6 +1,7 @@
 package handlers
 
 import (
+	"errors"
 	"fmt"
 	"net/url"
 	"regexp"
@@ -81,6 +82,17 @@ func parseOptions(rawQuery string) (pipeline.Options, *Problem) {
 		if p := setOption(&o, key, val); p != nil {
 			return o, p
 		}
+	}
+	return o, nil
+}
+
+// ParseOptions is parseOptions for callers outside the HTTP layer (the
+// pipeline probe, cmd/pipeline-cpu): the query's options, or the contract
+// detail of the first bad one as the error.
+func ParseOptions(rawQuery string) (pipeline.Options, error) {
+	o, p := parseOptions(rawQuery)
+	if p != nil {
+		return o, errors.New(p.Detail)
 	}
 	return o, nil
 }
