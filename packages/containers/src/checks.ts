@@ -3,6 +3,7 @@
 
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
+import { CONFIG, DEFAULT_PORTS, IMPLEMENTATIONS, type Implementation } from '@rtip/contract';
 import {
   buildOf,
   type Compose,
@@ -23,24 +24,24 @@ import {
 import { type IgnoreMatcher, loadDockerignore } from './dockerignore.js';
 
 /**
- * The implementations and the port each serves on, inside and outside its container: the contract's DEFAULT_PORTS
- * (go 8080, ts 8081, go-vips 8082) under their compose service names.
+ * The compose service of each implementation of the contract. A Record over the contract's type: a new
+ * implementation fails typecheck here until it is named.
  */
-export const APP_SERVICES = { 'go-service': 8080, 'ts-service': 8081, 'go-vips': 8082 } as const;
-export type AppService = keyof typeof APP_SERVICES;
-const APP_NAMES = Object.keys(APP_SERVICES) as AppService[];
+export const COMPOSE_SERVICES: Record<Implementation, string> = {
+  go: 'go-service',
+  ts: 'ts-service',
+  'go-vips': 'go-vips',
+};
 
-/** The contract's settings (`CONFIG_VARIABLES` in @rtip/contract) other than PORT. */
-export const CONTRACT_ENV = [
-  'HOST',
-  'CONCURRENCY',
-  'QUEUE_DEPTH',
-  'MAX_UPLOAD_BYTES',
-  'MAX_INPUT_PIXELS',
-  'REQUEST_TIMEOUT_MS',
-  'SHUTDOWN_TIMEOUT_MS',
-  'LOG_LEVEL',
-] as const;
+/** Compose service → the port it serves on, inside and outside its container: the contract's DEFAULT_PORTS. */
+export const APP_SERVICES: Readonly<Record<string, number>> = Object.fromEntries(
+  IMPLEMENTATIONS.map((impl) => [COMPOSE_SERVICES[impl], DEFAULT_PORTS[impl]]),
+);
+export type AppService = string;
+const APP_NAMES = Object.keys(APP_SERVICES);
+
+/** The contract's settings (`CONFIG` of @rtip/contract) other than PORT. */
+export const CONTRACT_ENV = CONFIG.map((rule) => rule.name).filter((name) => name !== 'PORT');
 
 /** Runtime settings that decide parallelism; they follow CONCURRENCY so neither side gets more threads. */
 export const PARALLELISM_ENV = ['GOMAXPROCS', 'UV_THREADPOOL_SIZE'] as const;
@@ -216,7 +217,10 @@ export function checkEqualLimits(compose: Compose): string[] {
   return problems;
 }
 
-/** The contract's settings are set, equal for every implementation, and the thread counts follow CONCURRENCY. */
+/**
+ * The contract's settings are equal for every implementation (set to the same value, or left to the contract's
+ * default everywhere), the thread counts are set and follow CONCURRENCY.
+ */
 export function checkContractEnv(compose: Compose): string[] {
   const problems: string[] = [];
   const envs = appServices(compose).map(([name, s]) => [name, serviceEnv(s)] as const);
@@ -225,6 +229,9 @@ export function checkContractEnv(compose: Compose): string[] {
     return ['two services or more are needed to compare settings'];
   for (const key of [...CONTRACT_ENV, ...PARALLELISM_ENV]) {
     const unset = envs.filter(([, env]) => env.get(key) === undefined).map(([name]) => name);
+    // A contract setting left unset everywhere is the contract's default everywhere: equal, so fair.
+    const optional = (CONTRACT_ENV as readonly string[]).includes(key);
+    if (optional && unset.length === envs.length) continue;
     if (unset.length > 0) {
       problems.push(`${key} must be set for every service (not set: ${unset.join(', ')})`);
       continue;

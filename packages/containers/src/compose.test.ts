@@ -186,6 +186,15 @@ describe('docker-compose.yml', () => {
       vips.environment = env;
     });
     expect(checkContractEnv(unset)).toEqual(['GOMAXPROCS must be set for every service (not set: go-vips)']);
+    // A contract setting left to its default everywhere is fine; set on one service only, it is not.
+    const lingerOnOne = broken((s) => {
+      const ts = s['ts-service'] ?? {};
+      ts.environment = { ...Object.fromEntries(serviceEnv(ts)), LINGER_TIMEOUT_MS: '1000' };
+    });
+    expect(checkContractEnv(compose)).toEqual([]);
+    expect(checkContractEnv(lingerOnOne)).toEqual([
+      'LINGER_TIMEOUT_MS must be set for every service (not set: go-service, go-vips)',
+    ]);
   });
 
   it('runs k6 the way the harness expects', () => {
