@@ -52,8 +52,11 @@ func withDefaultPort(getenv func(string) string) func(string) string {
 
 func run(ctx context.Context, args []string, getenv func(string) string, stdout io.Writer) error {
 	getenv = withDefaultPort(getenv)
-	if len(args) > 1 && args[1] == "healthcheck" {
+	if len(args) == 2 && args[1] == "healthcheck" {
 		return healthcheck(ctx, getenv)
+	}
+	if len(args) > 1 {
+		return fmt.Errorf("unexpected arguments %q: the configuration is the environment (the one subcommand is healthcheck)", args[1:])
 	}
 	cfg, err := config.Load(getenv)
 	if err != nil {

@@ -53,6 +53,15 @@ func TestInvalidConfig(t *testing.T) {
 	}
 }
 
+func TestUnexpectedArguments(t *testing.T) {
+	for _, args := range [][]string{{"go-service", "--port", "9000"}, {"go-service", "healthcheck", "extra"}} {
+		err := run(context.Background(), args, func(string) string { return "" }, io.Discard)
+		if err == nil || !strings.Contains(err.Error(), "the configuration is the environment") {
+			t.Errorf("%q: err = %v, want a refusal", args, err)
+		}
+	}
+}
+
 // TestGracefulShutdown: when the signal comes, readiness turns 503 and new
 // images are refused while the listener stays open; the image in flight still
 // gets its answer; then new connections are refused and run returns nil.
