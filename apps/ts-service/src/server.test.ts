@@ -4,9 +4,9 @@
 import http from 'node:http';
 import net from 'node:net';
 import type { Problem } from '@rtip/contract';
+import { rawExchange, requestHead, until } from '@rtip/testkit';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { fixture, type RunningServer, startServer } from './test/helpers.js';
-import { rawRequest, requestHead, until } from './test/raw.js';
 
 interface RawAnswer {
   status: number;
@@ -144,19 +144,18 @@ describe('the upload budget and deadline on a real server', () => {
     const held = server.deps.uploadBudget.reserve(600 * KiB);
     try {
       const body = Buffer.alloc(500 * KiB, 0x61);
-      const end = await rawRequest(
-        server.port,
-        requestHead('/process', {
+      const end = await rawExchange(server.port, {
+        head: requestHead('/process', {
           'Content-Type': 'image/jpeg',
           'Content-Length': String(body.length),
           Expect: '100-continue',
         }),
         body,
-      );
+      });
       expect(end.received.toString('latin1')).toMatch(/^HTTP\/1\.1 503 Service Unavailable\r\n/);
       expect(end.answer?.headers['retry-after']).toBe('1');
       expect(end.answer?.headers.connection).toBe('close');
-      expect(JSON.parse(end.answer?.body ?? '{}')).toMatchObject({
+      expect(JSON.parse(end.answer?.body.toString() ?? '{}')).toMatchObject({
         code: 'OVERLOADED',
         detail: 'The upload memory budget is in use; retry after 1 second.',
       });
@@ -174,11 +173,10 @@ describe('the upload budget and deadline on a real server', () => {
       const chunks = Array.from({ length: 8 }, () =>
         Buffer.concat([Buffer.from(`${chunk.length.toString(16)}\r\n`), chunk, Buffer.from('\r\n')]),
       );
-      const end = await rawRequest(
-        server.port,
-        requestHead('/process', { 'Content-Type': 'image/jpeg', 'Transfer-Encoding': 'chunked' }),
-        Buffer.concat([...chunks, Buffer.from('0\r\n\r\n')]),
-      );
+      const end = await rawExchange(server.port, {
+        head: requestHead('/process', { 'Content-Type': 'image/jpeg', 'Transfer-Encoding': 'chunked' }),
+        body: Buffer.concat([...chunks, Buffer.from('0\r\n\r\n')]),
+      });
       expect(end.answer?.status).toBe(503);
       expect(end.answer?.headers.connection).toBe('close');
       expect(end.ending).toBe('end');
@@ -189,15 +187,14 @@ describe('the upload budget and deadline on a real server', () => {
   });
 
   it('a body not complete within UPLOAD_TIMEOUT_MS: 408 UPLOAD_TIMEOUT as problem+json, not a bare 408, then a FIN', async () => {
-    const end = await rawRequest(
-      server.port,
-      requestHead('/process', { 'Content-Type': 'image/jpeg', 'Content-Length': String(100 * KiB) }),
-      Buffer.alloc(10 * KiB),
-    );
+    const end = await rawExchange(server.port, {
+      head: requestHead('/process', { 'Content-Type': 'image/jpeg', 'Content-Length': String(100 * KiB) }),
+      body: Buffer.alloc(10 * KiB),
+    });
     expect(end.answer?.status).toBe(408);
     expect(end.answer?.headers['content-type']).toBe('application/problem+json');
     expect(end.answer?.headers.connection).toBe('close');
-    expect(JSON.parse(end.answer?.body ?? '{}')).toMatchObject({
+    expect(JSON.parse(end.answer?.body.toString() ?? '{}')).toMatchObject({
       code: 'UPLOAD_TIMEOUT',
       detail: 'The request body did not arrive within 500 ms.',
     });

@@ -9,16 +9,9 @@
 
 import http from 'node:http';
 import { PROBLEM_CONTENT_TYPE } from '@rtip/contract';
+import { chunkedBody, frameChunk, type RawExchange, rawExchange, requestHead, until } from '@rtip/testkit';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import {
-  chunkedBody,
-  fixture,
-  freshRequest,
-  metricValue,
-  multipartOfSize,
-  type RawExchange,
-  rawExchange,
-} from '../src/requests.js';
+import { fixture, freshRequest, metricValue, multipartOfSize } from '../src/requests.js';
 import { type Implementation, type RunningService, startService } from '../src/services.js';
 
 const implementations = inject('targets')
@@ -194,10 +187,16 @@ const fetchRequest: Client = async (url, shape) => {
 
 /** A raw socket writing the whole body while it reads; it then waits for the server to end the connection. */
 const rawRequest: Client = async (url, shape) => {
-  const framing = shape.chunked ? 'Transfer-Encoding: chunked' : `Content-Length: ${shape.body.length}`;
+  const framing: Record<string, string> = shape.chunked
+    ? { 'Transfer-Encoding': 'chunked' }
+    : { 'Content-Length': String(shape.body.length) };
   const body = shape.chunked ? chunkedBody(shape.body) : shape.body;
   const seen: RawExchange = await rawExchange(url, {
-    head: `POST ${shape.target} HTTP/1.1\r\nHost: ${new URL(url).host}\r\nContent-Type: ${shape.contentType}\r\n${framing}\r\n\r\n`,
+    head: requestHead(
+      shape.target,
+      { 'Content-Type': shape.contentType, ...framing },
+      { host: new URL(url).host },
+    ),
     body,
     timeoutMs: TRY_TIMEOUT_MS,
   }).catch((error: Error) => {
@@ -275,15 +274,6 @@ async function metrics(url: string): Promise<string> {
   return (await freshRequest(`${url}/metrics`)).body.toString();
 }
 
-/** Polls `check` every few ms until it holds; fails after `timeoutMs`. */
-async function waitFor(what: string, check: () => Promise<boolean>, timeoutMs = 5_000): Promise<void> {
-  const deadline = performance.now() + timeoutMs;
-  while (!(await check())) {
-    if (performance.now() > deadline) throw new Error(`${what}: not within ${timeoutMs} ms`);
-    await new Promise((resolve) => setTimeout(resolve, 10));
-  }
-}
-
 describe.each(implementations)('%s service: early answers reach every client', (name) => {
   let service: RunningService;
   beforeAll(async () => {
@@ -325,9 +315,11 @@ describe.each(implementations)('%s service: early answers reach every client', (
 
   it('ends with nothing lingering and nothing in flight, and still serves images', async () => {
     // The last clients may still be closing their side; each lingering close ends when they have.
-    await waitFor('no connection lingering', async () => {
-      return metricValue(await metrics(service.url), 'http_lingering_connections') === 0;
-    });
+    await until(
+      async () => metricValue(await metrics(service.url), 'http_lingering_connections') === 0,
+      5_000,
+      { what: 'no connection lingering', everyMs: 10 },
+    );
     const text = await metrics(service.url);
     expect(metricValue(text, 'image_inflight')).toBe(0);
     expect(metricValue(text, 'image_queued')).toBe(0);
@@ -360,14 +352,18 @@ describe.each(implementations)('%s service: the lingering bounds', (name) => {
 
   it('cuts a client that never stops at LINGER_TIMEOUT_MS and a silent one at LINGER_IDLE_MS, caps the third, and keeps serving', async () => {
     const host = new URL(service.url).host;
-    const declared = `POST /process HTTP/1.1\r\nHost: ${host}\r\nContent-Type: image/jpeg\r\nContent-Length: ${100 * LIMIT}\r\n\r\n`;
-    const chunkedHead = `POST /process HTTP/1.1\r\nHost: ${host}\r\nContent-Type: image/jpeg\r\nTransfer-Encoding: chunked\r\n\r\n`;
+    const declared = requestHead(
+      '/process',
+      { 'Content-Type': 'image/jpeg', 'Content-Length': String(100 * LIMIT) },
+      { host },
+    );
+    const chunkedHead = requestHead(
+      '/process',
+      { 'Content-Type': 'image/jpeg', 'Transfer-Encoding': 'chunked' },
+      { host },
+    );
     const piece = Buffer.alloc(32 * 1024, 0xab);
-    const framedPiece = Buffer.concat([
-      Buffer.from(`${piece.length.toString(16)}\r\n`),
-      piece,
-      Buffer.from('\r\n'),
-    ]);
+    const framedPiece = frameChunk(piece);
     const before = await metrics(service.url);
     const count = (text: string, outcome: string) =>
       metricValue(text, 'http_lingering_closes_total', { outcome }) ?? Number.NaN;
@@ -384,9 +380,11 @@ describe.each(implementations)('%s service: the lingering bounds', (name) => {
       body: piece.subarray(0, 4096),
       timeoutMs: 10_000,
     });
-    await waitFor('two connections lingering', async () => {
-      return metricValue(await metrics(service.url), 'http_lingering_connections') === 2;
-    });
+    await until(
+      async () => metricValue(await metrics(service.url), 'http_lingering_connections') === 2,
+      5_000,
+      { what: 'two connections lingering', everyMs: 10 },
+    );
 
     // MAX_LINGERING is 2: this one is answered, then closed at once.
     const capped = await rawExchange(service.url, { head: declared, timeoutMs: 5_000 });
@@ -418,9 +416,11 @@ describe.each(implementations)('%s service: the lingering bounds', (name) => {
     expect(cut.endedAfterMs).toBeGreaterThanOrEqual(TOTAL_MS - 100);
     expect(cut.endedAfterMs).toBeLessThan(TOTAL_MS + 1_500);
 
-    await waitFor('no connection lingering', async () => {
-      return metricValue(await metrics(service.url), 'http_lingering_connections') === 0;
-    });
+    await until(
+      async () => metricValue(await metrics(service.url), 'http_lingering_connections') === 0,
+      5_000,
+      { what: 'no connection lingering', everyMs: 10 },
+    );
     const after = await metrics(service.url);
     expect(count(after, 'timed_out') - count(before, 'timed_out')).toBe(2);
     expect(count(after, 'capped') - count(before, 'capped')).toBe(1);

@@ -11,9 +11,9 @@
 import { readFileSync } from 'node:fs';
 import { connect } from 'node:net';
 import { CACHE_CONTROL, PROBLEM_CONTENT_TYPE } from '@rtip/contract';
-import { multipartBody } from '@rtip/testkit';
+import { frameChunk, multipartBody, type RawExchange, rawExchange } from '@rtip/testkit';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { fixture, metricValue, type RawExchange, rawExchange } from '../src/requests.js';
+import { fixture, metricValue } from '../src/requests.js';
 import { type Implementation, type RunningService, startService } from '../src/services.js';
 
 const implementations = inject('targets')
@@ -215,7 +215,7 @@ describe.runIf(implementations.length > 0)('edge policy', () => {
   describe('answers of the HTTP parser and paths are contract answers', () => {
     const cases: {
       name: string;
-      head: (host: string) => string;
+      head: (host: string) => string | Buffer;
       status: number;
       code: string;
       detail?: string;
@@ -262,8 +262,8 @@ describe.runIf(implementations.length > 0)('edge policy', () => {
       },
       {
         name: 'raw UTF-8 in the query',
-        // The socket writes the head as UTF-8: é goes out as the two bytes C3 A9.
-        head: (host) => head(['GET /healthz?q=café HTTP/1.1', `Host: ${host}`]),
+        // Sent as UTF-8: é goes out as the two bytes C3 A9.
+        head: (host) => Buffer.from(head(['GET /healthz?q=café HTTP/1.1', `Host: ${host}`]), 'utf8'),
         status: 400,
         code: 'INVALID_REQUEST',
       },
@@ -405,10 +405,7 @@ describe.runIf(implementations.length > 0)('edge policy', () => {
                 i % 2 === 0 ? `Content-Length: ${declared}` : 'Transfer-Encoding: chunked',
               ]),
               trickle: {
-                chunk:
-                  i % 2 === 0
-                    ? new Uint8Array(1024).fill(0xab)
-                    : Buffer.from(`400\r\n${'x'.repeat(1024)}\r\n`),
+                chunk: i % 2 === 0 ? new Uint8Array(1024).fill(0xab) : frameChunk(Buffer.alloc(1024, 'x')),
                 everyMs: 100,
               },
               timeoutMs: SIZE.uploadTimeoutMs + SIZE.lingerTimeoutMs + 15_000,

@@ -4,3 +4,4 @@ export * from './distance.js';
 export * from './health.js';
 export * from './multipart.js';
 export * from './ports.js';
+export * from './raw.js';

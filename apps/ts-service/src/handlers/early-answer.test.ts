@@ -4,9 +4,9 @@
 import http from 'node:http';
 import net from 'node:net';
 import type { Problem } from '@rtip/contract';
+import { chunkedBody, rawExchange, requestHead, until } from '@rtip/testkit';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { fixture, type RunningServer, startServer } from '../test/helpers.js';
-import { chunked, rawRequest, requestHead, until } from '../test/raw.js';
 
 const MiB = 1024 * 1024;
 
@@ -104,7 +104,7 @@ describe('early answers on a real server (MAX_UPLOAD_BYTES 1 MiB)', () => {
       '413 mid-stream',
       '/process',
       { 'Content-Type': 'image/jpeg', 'Transfer-Encoding': 'chunked' },
-      chunked(big),
+      chunkedBody(big, big.length),
       413,
     ],
     [
@@ -118,7 +118,7 @@ describe('early answers on a real server (MAX_UPLOAD_BYTES 1 MiB)', () => {
       '400 from the query',
       '/process?width=0',
       { 'Content-Type': 'image/jpeg', 'Transfer-Encoding': 'chunked' },
-      chunked(big),
+      chunkedBody(big, big.length),
       400,
     ],
     [
@@ -138,7 +138,7 @@ describe('early answers on a real server (MAX_UPLOAD_BYTES 1 MiB)', () => {
       );
       const before = drained?.value ?? 0;
       for (let i = 0; i < 5; i++) {
-        const end = await rawRequest(server.port, requestHead(target, headers), body);
+        const end = await rawExchange(server.port, { head: requestHead(target, headers), body });
         expect(end.answer?.status, `try ${i}`).toBe(status);
         expect(end.answer?.headers.connection).toBe('close');
         expect(end.ending, `try ${i}`).toBe('end');
@@ -239,7 +239,7 @@ describe('lingering bounds and cap', () => {
   });
 
   it('cuts a client that stops sending after LINGER_IDLE_MS, with a FIN', async () => {
-    const end = await rawRequest(server.port, declared, Buffer.alloc(4096));
+    const end = await rawExchange(server.port, { head: declared, body: Buffer.alloc(4096) });
     expect(end.answer?.status).toBe(413);
     expect(end.ending).toBe('end');
     expect(end.endedAfterMs).toBeGreaterThanOrEqual(370);
@@ -267,7 +267,7 @@ describe('lingering bounds and cap', () => {
     });
     await until(() => server.deps.linger.active === 1);
     // MAX_LINGERING is 1: this one is answered and closed at once.
-    const capped = await rawRequest(server.port, declared, Buffer.alloc(0));
+    const capped = await rawExchange(server.port, { head: declared, body: Buffer.alloc(0) });
     expect(capped.answer?.status).toBe(413);
     expect(capped.ending).toBe('end');
     // Had it lingered, its silence would have kept it open for LINGER_IDLE_MS.

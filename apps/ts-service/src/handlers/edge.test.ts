@@ -11,9 +11,9 @@ import {
   PROBLEM_CONTENT_TYPE,
   type Problem,
 } from '@rtip/contract';
+import { parseAnswer, type RawExchange, rawExchange, until } from '@rtip/testkit';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { capturingLogger, type RunningServer, startServer } from '../test/helpers.js';
-import { parseAnswer, type RawEnd, rawRequest, until } from '../test/raw.js';
 import { SERVER_TIMINGS } from './serve.js';
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
@@ -51,7 +51,7 @@ async function counts(server: RunningServer) {
 }
 
 /** Checks one edge answer: exact headers, the contract's problem body, Connection: close, then a FIN. */
-function expectEdgeAnswer(end: RawEnd, code: ErrorCode, status: number, detail: string): Problem {
+function expectEdgeAnswer(end: RawExchange, code: ErrorCode, status: number, detail: string): Problem {
   const answer = end.answer;
   expect(answer, end.received.toString('latin1')).toBeDefined();
   if (!answer) throw new Error('no answer');
@@ -69,10 +69,10 @@ function expectEdgeAnswer(end: RawEnd, code: ErrorCode, status: number, detail: 
   expect(answer.headers.connection).toBe('close');
   const id = answer.headers['x-request-id'] as string;
   expect(id).toMatch(UUID);
-  expect(answer.body).toBe(JSON.stringify(buildProblem(code, detail, id)));
+  expect(answer.body.toString()).toBe(JSON.stringify(buildProblem(code, detail, id)));
   expect(Number(answer.headers['content-length'])).toBe(Buffer.byteLength(answer.body));
   expect(end.ending).toBe('end');
-  return JSON.parse(answer.body) as Problem;
+  return JSON.parse(answer.body.toString()) as Problem;
 }
 
 describe('the edge: what the parser refuses, as contract answers', () => {
@@ -198,7 +198,7 @@ describe('the edge: what the parser refuses, as contract answers', () => {
     ],
   ] as const)('%s: %i %s', async (_name, request, status, code, detail) => {
     const before = await counts(server);
-    const end = await rawRequest(server.port, request);
+    const end = await rawExchange(server.port, { head: request });
     const problem = expectEdgeAnswer(end, code, status, detail);
     const after = await counts(server);
     // Counted once, at the edge: no route saw the request.
@@ -216,7 +216,7 @@ describe('the edge: what the parser refuses, as contract answers', () => {
   it('a head of exactly 16384 bytes is accepted', async () => {
     const head = headOf(16_384, 'Connection: close\r\n');
     expect(head.length).toBe(16_384);
-    const end = await rawRequest(server.port, head);
+    const end = await rawExchange(server.port, { head });
     expect(end.answer?.status).toBe(200);
   });
 
@@ -250,11 +250,10 @@ describe('the edge: what the parser refuses, as contract answers', () => {
       (await server.deps.metrics.lingerCloses.get()).values.find((v) => v.labels.outcome === 'drained')
         ?.value ?? 0;
     const before = await drained();
-    const end = await rawRequest(
-      server.port,
-      post('Content-Length: 3145728\r\nTransfer-Encoding: chunked\r\n'),
-      Buffer.alloc(3 * 1024 * 1024, 0x61),
-    );
+    const end = await rawExchange(server.port, {
+      head: post('Content-Length: 3145728\r\nTransfer-Encoding: chunked\r\n'),
+      body: Buffer.alloc(3 * 1024 * 1024, 0x61),
+    });
     expectEdgeAnswer(end, 'INVALID_REQUEST', 400, clWithTe);
     // The server read the 3 MiB to the client's FIN.
     await until(async () => (await drained()) === before + 1);
@@ -278,7 +277,9 @@ describe('the edge: what the parser refuses, as contract answers', () => {
   });
 
   it('an unknown Expect is ignored, not answered 417', async () => {
-    const end = await rawRequest(server.port, get('/healthz', 'Expect: something\r\nConnection: close\r\n'));
+    const end = await rawExchange(server.port, {
+      head: get('/healthz', 'Expect: something\r\nConnection: close\r\n'),
+    });
     expect(end.answer?.status).toBe(200);
   });
 });
@@ -312,7 +313,7 @@ describe('the edge: a parse error while another answer is on the wire', () => {
     socket.end();
     const answer = parseAnswer(received);
     expect(answer?.status).toBe(400);
-    expect((JSON.parse(answer?.body ?? '{}') as Problem).code).toBe('INVALID_OPTION');
+    expect((JSON.parse(answer?.body.toString() ?? '{}') as Problem).code).toBe('INVALID_OPTION');
     expect(received.toString().match(/HTTP\/1\.1/g)).toHaveLength(1);
     // Counted once, by the route; the edge added nothing.
     const after = await counts(server);
@@ -335,7 +336,7 @@ describe('the edge: the header deadline', () => {
 
   it('headers that stop half-way: 408 HEADERS_TIMEOUT near the deadline, then a FIN', async () => {
     const before = await counts(server);
-    const end = await rawRequest(server.port, 'GET /healthz HTTP/1.1\r\nHost: te');
+    const end = await rawExchange(server.port, { head: 'GET /healthz HTTP/1.1\r\nHost: te' });
     expectEdgeAnswer(end, 'HEADERS_TIMEOUT', 408, detail);
     expect(end.answeredAfterMs).toBeGreaterThanOrEqual(390);
     expect(end.answeredAfterMs).toBeLessThan(1_000);
@@ -365,7 +366,7 @@ describe('the edge: the header deadline', () => {
 
   it('a connection that never sends a byte is closed without an answer, and nothing is counted', async () => {
     const before = await counts(server);
-    const end = await rawRequest(server.port, '');
+    const end = await rawExchange(server.port, { head: '' });
     expect(end.answer).toBeUndefined();
     expect(end.received.length).toBe(0);
     expect(end.endedAfterMs).toBeGreaterThanOrEqual(390);
@@ -373,7 +374,7 @@ describe('the edge: the header deadline', () => {
   });
 
   it('an idle kept-alive connection is closed without an answer', async () => {
-    const end = await rawRequest(server.port, get('/healthz'));
+    const end = await rawExchange(server.port, { head: get('/healthz') });
     expect(end.answer?.status).toBe(200);
     expect(end.received.toString().match(/HTTP\/1\.1/g)).toHaveLength(1);
     expect(end.ending).toBe('end');

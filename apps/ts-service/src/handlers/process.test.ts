@@ -2,10 +2,10 @@
 // deadline and Content-Disposition (contract README, "Edge policy").
 
 import type { Problem } from '@rtip/contract';
+import { until } from '@rtip/testkit';
 import { describe, expect, it } from 'vitest';
 import { Admission } from '../admission/admission.js';
 import { fixture, testApp } from '../test/helpers.js';
-import { until } from '../test/raw.js';
 
 /** A body stream that counts its pulls and sends `chunks` chunks of `size` bytes (then ends, or stalls). */
 function counted(size: number, chunks: number, then: 'end' | 'stall' = 'end') {

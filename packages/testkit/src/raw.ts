@@ -1,0 +1,200 @@
+// A raw-socket HTTP/1.1 client for tests that must send what no HTTP client would (broken HTTP, a body that never
+// ends, a trickle) and see what a client cannot (the answer while it is still writing, then how the server ended
+// the connection: a FIN or a reset, and when). With the chunked framer, a request-head builder and a deadline poll.
+
+import { connect } from 'node:net';
+
+/** The first answer on a connection: its status, its headers and its Content-Length bytes of body. */
+export interface RawAnswer {
+  status: number;
+  /** Header names in lower case; a name sent more than once keeps its last value. */
+  headers: Record<string, string>;
+  /** Header names as sent (case kept), in order. */
+  headerNames: string[];
+  body: Buffer;
+}
+
+/** What a raw-socket client saw: the answer, and how and when the server ended the connection after it. */
+export interface RawExchange {
+  /** The answer, once its head and its Content-Length bytes of body have arrived; undefined if they never did. */
+  answer?: RawAnswer;
+  /** How the connection ended: 'end' (the server's FIN) or the first error's code (ECONNRESET: a reset). */
+  ending: string;
+  /** The first error on the connection, also one after the server's FIN (a reset of what was still sent). */
+  error?: string;
+  /** Body bytes the client wrote (trickled ones included): fewer than given means the server ended first. */
+  sent: number;
+  /** When the whole answer had been read, ms after the connection was opened; NaN without an answer. */
+  answeredAfterMs: number;
+  /** When the connection ended, ms after the whole answer was read (after the start when there was none). */
+  endedAfterMs: number;
+  /** Everything received. */
+  received: Buffer;
+}
+
+export interface RawRequest {
+  /** Written first, as is: a string goes out byte for byte (latin1: one character, one byte). */
+  head: string | Uint8Array;
+  /** Written after the head as fast as the socket takes it, 64 KiB at a time, whatever the server answers. */
+  body?: Uint8Array;
+  /** Then `chunk` every `everyMs`, until the connection ends. */
+  trickle?: { chunk: Uint8Array; everyMs: number };
+  /** The exchange rejects when the connection has not ended by then (default 15 s). */
+  timeoutMs?: number;
+}
+
+/** Where to connect: a port on 127.0.0.1, or a base URL such as http://127.0.0.1:8080. */
+export type RawTarget = number | string | URL;
+
+function address(target: RawTarget): { host: string; port: number } {
+  if (typeof target === 'number') return { host: '127.0.0.1', port: target };
+  const url = new URL(target);
+  return { host: url.hostname.replace(/^\[(.*)\]$/, '$1'), port: Number(url.port || 80) };
+}
+
+/**
+ * Parses the answer at the front of `received`, once it is whole: the head and as many bytes of body as its
+ * Content-Length says (without a Content-Length it is never whole).
+ */
+export function parseAnswer(received: Buffer): RawAnswer | undefined {
+  const split = received.indexOf('\r\n\r\n');
+  if (split < 0) return undefined;
+  const [statusLine = '', ...lines] = received.subarray(0, split).toString('latin1').split('\r\n');
+  const headers: Record<string, string> = {};
+  const headerNames: string[] = [];
+  for (const line of lines) {
+    const colon = line.indexOf(':');
+    const name = line.slice(0, colon).trim();
+    headerNames.push(name);
+    headers[name.toLowerCase()] = line.slice(colon + 1).trim();
+  }
+  const length = Number(headers['content-length'] ?? Number.NaN);
+  if (!(received.length - split - 4 >= length)) return undefined;
+  return {
+    status: Number(statusLine.split(' ')[1]),
+    headers,
+    headerNames,
+    body: received.subarray(split + 4, split + 4 + length),
+  };
+}
+
+/**
+ * One request on a raw TCP connection, from a client that keeps writing while it reads: it writes `head`, then
+ * `body` (and then the trickle, if any), and does not stop when the answer comes. It resolves once the connection
+ * has ended, with the answer, how the connection ended and when; it rejects after `timeoutMs`. Bodies are sent as
+ * given: frame them first (chunkedBody) for Transfer-Encoding: chunked.
+ */
+export function rawExchange(target: RawTarget, request: RawRequest): Promise<RawExchange> {
+  const { host, port } = address(target);
+  const timeoutMs = request.timeoutMs ?? 15_000;
+  return new Promise((resolve, reject) => {
+    const started = performance.now();
+    const socket = connect(port, host);
+    let received = Buffer.alloc(0);
+    let answer: RawAnswer | undefined;
+    let answeredAt = 0;
+    let ending: string | undefined;
+    let error: string | undefined;
+    let sent = 0;
+    let trickle: NodeJS.Timeout | undefined;
+    const timer = setTimeout(() => {
+      clearInterval(trickle);
+      socket.destroy();
+      const text = JSON.stringify(received.subarray(0, 500).toString('latin1'));
+      reject(
+        new Error(
+          `connection not ended within ${timeoutMs} ms (answer ${answer?.status}, sent ${sent}); received ${text}`,
+        ),
+      );
+    }, timeoutMs);
+    socket.on('data', (data: Buffer) => {
+      received = Buffer.concat([received, data]);
+      if (answer) return;
+      answer = parseAnswer(received);
+      if (answer) answeredAt = performance.now();
+    });
+    socket.on('end', () => {
+      ending ??= 'end';
+      socket.end();
+    });
+    socket.on('error', (e: NodeJS.ErrnoException) => {
+      error ??= e.code ?? e.message;
+      ending ??= error;
+    });
+    socket.on('close', () => {
+      clearTimeout(timer);
+      clearInterval(trickle);
+      const now = performance.now();
+      resolve({
+        answer,
+        ending: ending ?? 'close',
+        error,
+        sent,
+        answeredAfterMs: answer ? answeredAt - started : Number.NaN,
+        endedAfterMs: now - (answer ? answeredAt : started),
+        received,
+      });
+    });
+    const { head } = request;
+    socket.write(typeof head === 'string' ? Buffer.from(head, 'latin1') : head);
+    const body = request.body ?? new Uint8Array();
+    const pump = () => {
+      while (sent < body.length && socket.writable) {
+        const piece = body.subarray(sent, sent + 64 * 1024);
+        sent += piece.length;
+        if (!socket.write(piece)) {
+          socket.once('drain', pump);
+          return;
+        }
+      }
+    };
+    pump();
+    const { chunk, everyMs } = request.trickle ?? {};
+    if (chunk && everyMs) {
+      trickle = setInterval(() => {
+        if (!socket.writable) return;
+        socket.write(chunk);
+        sent += chunk.length;
+      }, everyMs);
+    }
+  });
+}
+
+/** One chunk of a Transfer-Encoding: chunked body: its size line, the bytes, CRLF. */
+export function frameChunk(bytes: Uint8Array): Buffer {
+  return Buffer.concat([Buffer.from(`${bytes.length.toString(16)}\r\n`), bytes, Buffer.from('\r\n')]);
+}
+
+/** `body` framed for Transfer-Encoding: chunked, in chunks of `piece` bytes, then the last chunk. */
+export function chunkedBody(body: Uint8Array, piece = 64 * 1024): Buffer {
+  const parts: Buffer[] = [];
+  for (let at = 0; at < body.length; at += piece) parts.push(frameChunk(body.subarray(at, at + piece)));
+  parts.push(Buffer.from('0\r\n\r\n'));
+  return Buffer.concat(parts);
+}
+
+/**
+ * A request head: the request line, `Host` first, then `headers` in order (pairs may repeat a name), and the blank
+ * line.
+ */
+export function requestHead(
+  target: string,
+  headers: Record<string, string> | readonly (readonly [string, string])[] = {},
+  { method = 'POST', host = 'test' }: { method?: string; host?: string } = {},
+): string {
+  const pairs = Array.isArray(headers) ? headers : Object.entries(headers);
+  return `${method} ${target} HTTP/1.1\r\nHost: ${host}\r\n${pairs.map(([k, v]) => `${k}: ${v}\r\n`).join('')}\r\n`;
+}
+
+/** Waits for `check` to hold, polling every `everyMs` (default 5), for at most `ms`; `what` names it on failure. */
+export async function until(
+  check: () => boolean | Promise<boolean>,
+  ms = 5_000,
+  { what = 'condition', everyMs = 5 }: { what?: string; everyMs?: number } = {},
+): Promise<void> {
+  const deadline = performance.now() + ms;
+  while (!(await check())) {
+    if (performance.now() > deadline) throw new Error(`${what} not met within ${ms} ms`);
+    await new Promise((resolve) => setTimeout(resolve, everyMs));
+  }
+}
