@@ -4,6 +4,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { IMPLEMENTATIONS } from '@rtip/contract';
+import { PLAN_DEFAULTS, type PlanSettings } from './plan.js';
 import { BENCH_DIR, IMAGE_NAMES, OP_NAMES, type PhasePreset, SCENARIOS } from './scenario.js';
 import { parseTargets, type TargetSpec } from './targets.js';
 
@@ -26,6 +27,18 @@ export interface Options {
   /** Skip the build step (services already built). */
   noBuild: boolean;
   help: boolean;
+  /** Measure the implementation profile (the suite measures it once for all its scenarios). */
+  profile: boolean;
+  /** Capacity plan settings (--plan-rate, --pod-cpus, --core-hour-usd). */
+  plan: PlanSettings;
+  /** --suite [quick]: run the matrix of scenarios instead of one. */
+  suite: 'full' | 'quick' | undefined;
+  /** --resume DIR: continue the suite in DIR. */
+  resume: string | undefined;
+  /** Suite: the --image/--op given, restricting its matrix (undefined: the whole matrix). */
+  only: { image?: string; op?: string };
+  /** Every --cpus given (the suite runs each; a single run uses the last). */
+  cpuConfigs: Array<{ server: string; load: string }>;
 }
 
 export const USAGE = `pnpm bench:compare [options]
@@ -44,6 +57,13 @@ export const USAGE = `pnpm bench:compare [options]
   --slo-p99-ms MS          p99 latency objective of the capacity search (default ${SCENARIOS.sloP99Ms})
   --quick                  complete but short run (CI): about 20 s per target plus the builds
   --no-build               use the services as already built
+  --suite [quick]          the matrix: images × ops × server CPUs (1 and all), each scenario a whole run
+                           (about 45 min on 2 cores; quick: two scenarios, about 3 min, not for conclusions);
+                           --image/--op restrict the matrix, each --cpus SERVER[/LOAD] replaces its CPU settings
+  --resume DIR             continue an interrupted suite in DIR (its finished scenarios are kept)
+  --plan-rate N            capacity plan: images per second to plan for (default ${PLAN_DEFAULTS.rate})
+  --pod-cpus N             capacity plan: CPUs per pod (default ${PLAN_DEFAULTS.podCpus})
+  --core-hour-usd X        capacity plan: assumed price of one core-hour in USD (default ${PLAN_DEFAULTS.coreHourUsd})
   -h, --help`;
 
 /** Expands a taskset CPU list ("0-2,5") into CPU numbers. */
@@ -69,9 +89,18 @@ export function stamp(d = new Date()): string {
   return d.toISOString().replace(/[:]/g, '').replace(/\..*/, '');
 }
 
+/** `--suite` alone means the full suite; `--suite quick` (or `--suite=quick`) the short one. */
+function suiteValue(args: string[]): string[] {
+  return args.flatMap((a, i) => {
+    if (a !== '--suite') return [a];
+    const next = args[i + 1];
+    return next === undefined || next.startsWith('-') ? ['--suite=full'] : ['--suite'];
+  });
+}
+
 export function parseOptions(argv: string[], cores = os.cpus().length, now = new Date()): Options {
   // pnpm passes a literal "--" through when called as `pnpm bench:compare -- --quick`.
-  const args = argv.filter((a) => a !== '--');
+  const args = suiteValue(argv.filter((a) => a !== '--'));
   const { values, positionals } = parseArgs({
     args,
     allowPositionals: true,
@@ -83,11 +112,16 @@ export function parseOptions(argv: string[], cores = os.cpus().length, now = new
       op: { type: 'string' },
       duration: { type: 'string' },
       trials: { type: 'string' },
-      cpus: { type: 'string' },
+      cpus: { type: 'string', multiple: true },
       out: { type: 'string' },
       'slo-p99-ms': { type: 'string' },
       quick: { type: 'boolean' },
       'no-build': { type: 'boolean' },
+      suite: { type: 'string' },
+      resume: { type: 'string' },
+      'plan-rate': { type: 'string' },
+      'pod-cpus': { type: 'string' },
+      'core-hour-usd': { type: 'string' },
       help: { type: 'boolean', short: 'h' },
     },
   });
@@ -111,16 +145,25 @@ export function parseOptions(argv: string[], cores = os.cpus().length, now = new
   const quick = values.quick ?? false;
   const preset = quick ? SCENARIOS.presets.quick : SCENARIOS.presets.full;
   const def = defaultCpus(cores);
-  let serverCpus = def.server;
-  let loadCpus = def.load;
-  if (values.cpus !== undefined) {
-    const [s, l] = values.cpus.split('/');
-    serverCpus = s ?? '';
-    loadCpus = l ?? def.load;
-    for (const c of [...cpuList(serverCpus), ...cpuList(loadCpus)]) {
+  const cpuConfigs = (values.cpus ?? []).map((v) => {
+    const [server = '', load = def.load] = v.split('/');
+    for (const c of [...cpuList(server), ...cpuList(load)]) {
       if (c >= cores) throw new Error(`--cpus: CPU ${c} does not exist (this machine has ${cores})`);
     }
-  }
+    return { server, load };
+  });
+  const suiteKind =
+    values.suite === undefined ? undefined : oneOf('suite', values.suite, ['full', 'quick'] as const, 'full');
+  // `--suite --quick` reads as the quick suite.
+  const suite = suiteKind && values.quick ? 'quick' : suiteKind;
+  if (!suite && !values.resume && cpuConfigs.length > 1)
+    throw new Error('--cpus: give it once (several only with --suite)');
+  const resume = values.resume
+    ? path.resolve(process.env.INIT_CWD ?? process.cwd(), values.resume)
+    : undefined;
+  const last = cpuConfigs[cpuConfigs.length - 1];
+  const serverCpus = last?.server ?? def.server;
+  const loadCpus = last?.load ?? def.load;
   const targets = parseTargets(values.targets ?? IMPLEMENTATIONS.join(','));
   if (targets.length === 0) throw new Error('--targets: none given');
   if (new Set(targets.map((t) => t.name)).size !== targets.length)
@@ -139,11 +182,26 @@ export function parseOptions(argv: string[], cores = os.cpus().length, now = new
     serverCpus,
     loadCpus,
     // pnpm runs the script in bench/; a relative --out means where the user typed the command (INIT_CWD).
-    out: values.out
-      ? path.resolve(process.env.INIT_CWD ?? process.cwd(), values.out)
-      : path.join(BENCH_DIR, 'results', stamp(now)),
+    out:
+      resume ??
+      (values.out
+        ? path.resolve(process.env.INIT_CWD ?? process.cwd(), values.out)
+        : path.join(BENCH_DIR, 'results', `${suite ? 'suite-' : ''}${stamp(now)}`)),
     sloP99Ms: positive('slo-p99-ms', values['slo-p99-ms'], SCENARIOS.sloP99Ms, false),
     noBuild: values['no-build'] ?? false,
     help: values.help ?? false,
+    profile: true,
+    plan: {
+      rate: positive('plan-rate', values['plan-rate'], PLAN_DEFAULTS.rate, false),
+      podCpus: positive('pod-cpus', values['pod-cpus'], PLAN_DEFAULTS.podCpus, true),
+      coreHourUsd: positive('core-hour-usd', values['core-hour-usd'], PLAN_DEFAULTS.coreHourUsd, false),
+    },
+    suite,
+    resume,
+    only: {
+      ...(values.image !== undefined && { image: values.image }),
+      ...(values.op !== undefined && { op: values.op }),
+    },
+    cpuConfigs,
   };
 }

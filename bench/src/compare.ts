@@ -1,32 +1,18 @@
 // `pnpm bench:compare`: runs the benchmark and writes results.json, report.md and report.html to --out.
 
-import { mkdirSync, writeFileSync } from 'node:fs';
-import path from 'node:path';
 import { cleanupAll, installSignalHandlers } from './cleanup.js';
 import { type Options, parseOptions, USAGE } from './cli.js';
 import { Progress } from './progress.js';
-import { renderHtml } from './report/html.js';
-import { renderMarkdown } from './report/markdown.js';
 import { headlineTable } from './report/table.js';
 import { verdictLines } from './report/verdict.js';
 import type { Results } from './results.js';
 import { PreflightError, runBenchmark } from './run.js';
 
-/** JSON without NaN/Infinity surprises: they become null (documented in the README). */
-export function toJson(r: Results): string {
-  return `${JSON.stringify(r, (_k, v) => (typeof v === 'number' && !Number.isFinite(v) ? null : v), 2)}\n`;
-}
+import { runSuite, type SuiteRun } from './suite/run.js';
+import { writeSuiteReports } from './suite/write.js';
+import { writeReports } from './write.js';
 
-export function writeReports(r: Results, out: string): string[] {
-  mkdirSync(out, { recursive: true });
-  const files = [
-    ['results.json', toJson(r)],
-    ['report.md', renderMarkdown(r)],
-    ['report.html', renderHtml(r)],
-  ] as const;
-  for (const [name, text] of files) writeFileSync(path.join(out, name), text);
-  return files.map(([n]) => path.join(out, n));
-}
+export { toJson, writeReports } from './write.js';
 
 /** The headline table and the verdict, on stdout (the only output when CI is set). */
 function printSummary(r: Results): void {
@@ -53,8 +39,10 @@ export async function main(argv: string[]): Promise<number> {
   const quiet = Boolean(process.env.CI);
   const progress = new Progress(quiet, Boolean(process.stderr.isTTY), 0);
   const t0 = Date.now();
+  const command = `pnpm bench:compare ${argv.join(' ')}`.trim();
+  if (opts.suite || opts.resume) return suiteMain(opts, progress, command, t0);
   try {
-    const results = await runBenchmark(opts, progress, `pnpm bench:compare ${argv.join(' ')}`.trim());
+    const results = await runBenchmark(opts, progress, command);
     const files = writeReports(results, opts.out);
     progress.end();
     printSummary(results);
@@ -65,6 +53,37 @@ export async function main(argv: string[]): Promise<number> {
   } catch (e) {
     progress.end();
     console.error(`\nbench:compare: ${e instanceof PreflightError ? e.message : ((e as Error).stack ?? e)}`);
+    return 1;
+  } finally {
+    await cleanupAll();
+  }
+}
+
+function printSuiteSummary(s: SuiteRun['suite']): void {
+  const failed = s.scenarios.filter((x) => x.status === 'failed');
+  console.log(
+    `\nsuite (${s.kind}): ${s.scenarios.filter((x) => x.status === 'done').length} scenarios done, ${failed.length} failed`,
+  );
+  for (const f of failed) console.log(`  ${f.id}: ${f.reason}`);
+  for (const x of s.scaling)
+    console.log(
+      `  scaling ${x.target} ${x.image} × ${x.op}: ${x.efficiency.toFixed(2)} (${x.one.cpus} → ${x.all.cpus} CPUs)`,
+    );
+}
+
+async function suiteMain(opts: Options, progress: Progress, command: string, t0: number): Promise<number> {
+  try {
+    const run = await runSuite(opts, progress, command);
+    const files = writeSuiteReports(run.suite, run.dir);
+    progress.end();
+    printSuiteSummary(run.suite);
+    console.log(
+      `\nbench:compare --suite finished in ${((Date.now() - t0) / 1000).toFixed(0)} s; reports:\n  ${files.join('\n  ')}`,
+    );
+    return run.suite.scenarios.some((x) => x.status === 'done') ? 0 : 1;
+  } catch (e) {
+    progress.end();
+    console.error(`\nbench:compare --suite: ${(e as Error).stack ?? e}`);
     return 1;
   } finally {
     await cleanupAll();

@@ -193,7 +193,14 @@ export async function withLife<T>(
   t: TargetSpec,
   label: string,
   fn: (life: Life) => Promise<T>,
-): Promise<{ value: T; session: Session; startup: Running['startup']; url: string }> {
+): Promise<{
+  value: T;
+  session: Session;
+  startup: Running['startup'];
+  url: string;
+  /** RSS right after start-up (the life's first sample) and at its end, MiB; NaN when not sampled. */
+  rssMiB: { idle: number; end: number };
+}> {
   b.progress.phase(t.name, `${label}: start-up`, undefined, 0);
   const running = await b.start(t);
   const s = running.startup;
@@ -202,8 +209,16 @@ export async function withLife<T>(
   );
   const life = new Life(running);
   try {
+    const idle = life.sampler?.points[0]?.rssMiB ?? Number.NaN;
     const value = await fn(life);
-    return { value, session: life.session(label), startup: running.startup, url: running.url };
+    const end = life.sampler?.sample().rssMiB ?? Number.NaN;
+    return {
+      value,
+      session: life.session(label),
+      startup: running.startup,
+      url: running.url,
+      rssMiB: { idle, end },
+    };
   } finally {
     life.sampler?.stop();
     await running.stop();

@@ -1,9 +1,12 @@
-// The live progress line: target, phase, rate, elapsed/duration and a rough ETA of the whole run.
+// The live progress line: target, phase, rate, elapsed/duration and a rough ETA of the whole run (in a suite:
+// the scenario too, and the ETA of the whole suite).
 
 export class Progress {
   #timer: NodeJS.Timeout | undefined;
   #started = Date.now();
   #line = '';
+  /** In a suite: the scenario's label and the planned seconds of the scenarios after it. */
+  #suite: { label: string; afterS: number } | undefined;
 
   constructor(
     private readonly quiet: boolean,
@@ -15,8 +18,16 @@ export class Progress {
     this.plannedS = plannedS;
   }
 
+  /** A suite's next scenario: its clock starts now, and the ETA adds the scenarios still to come. */
+  scenario(label: string, plannedS: number, afterS: number): void {
+    this.#suite = { label, afterS };
+    this.#started = Date.now();
+    this.plannedS = plannedS;
+  }
+
   #eta(): string {
-    const left = Math.max(0, this.plannedS - (Date.now() - this.#started) / 1000);
+    const after = this.#suite?.afterS ?? 0;
+    const left = Math.max(0, this.plannedS - (Date.now() - this.#started) / 1000) + after;
     return left >= 60
       ? `~${Math.floor(left / 60)}m${String(Math.round(left % 60)).padStart(2, '0')}s`
       : `~${Math.round(left)}s`;
@@ -30,7 +41,9 @@ export class Progress {
     const render = () => {
       const el = (Date.now() - t0) / 1000;
       const r = rate === undefined ? '' : ` ${rate} req/s`;
-      this.#line = `[${target}] ${phase}${r}  ${el.toFixed(1)}/${durationS.toFixed(1)} s  run ETA ${this.#eta()}`;
+      const where = this.#suite ? `${this.#suite.label} ` : '';
+      const eta = this.#suite ? 'suite ETA' : 'run ETA';
+      this.#line = `${where}[${target}] ${phase}${r}  ${el.toFixed(1)}/${durationS.toFixed(1)} s  ${eta} ${this.#eta()}`;
       if (this.tty) process.stderr.write(`\r\x1b[2K${this.#line}`);
     };
     render();

@@ -1,10 +1,13 @@
-// Re-renders report.md and report.html from a results.json (after a change to the reports, no new run needed):
+// Re-renders report.md and report.html from a results.json, or suite.md and suite.html from a suite.json (after a
+// change to the reports, no new run needed):
 //   pnpm --filter @rtip/bench exec tsx src/render.ts results/<time>/results.json
+//   pnpm --filter @rtip/bench exec tsx src/render.ts results/suite-<time>/suite.json
 
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
-import { writeReports } from './compare.js';
 import type { Results } from './results.js';
+import { readSuite, writeSuiteReports } from './suite/write.js';
+import { writeReports } from './write.js';
 
 /** results.json as written: numbers that could not be measured are null there and NaN here. */
 export function readResults(file: string): Results {
@@ -14,9 +17,13 @@ export function readResults(file: string): Results {
 if (process.argv[1]?.endsWith('render.ts')) {
   const file = process.argv[2];
   if (!file) {
-    console.error('usage: tsx src/render.ts path/to/results.json');
+    console.error('usage: tsx src/render.ts path/to/results.json|suite.json');
     process.exit(2);
   }
-  const files = writeReports(readResults(file), path.dirname(path.resolve(file)));
+  const dir = path.dirname(path.resolve(file));
+  const files =
+    path.basename(file) === 'suite.json'
+      ? writeSuiteReports(readSuite(file), dir)
+      : writeReports(readResults(file), dir);
   console.log(files.join('\n'));
 }

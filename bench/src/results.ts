@@ -1,12 +1,20 @@
 // results.json: the versioned schema every report is written from.
 
 import type { DriverReport } from './drivers/types.js';
+import type { PlanSettings } from './plan.js';
 import type { Preflight } from './preflight.js';
+import type { ProbeResult } from './probe.js';
+import type { ImplementationProfile } from './profile/collect.js';
 import type { CapacityStep, PhaseStats, Spread } from './stats.js';
 
 export const RESULTS_SCHEMA = 'rtip-bench/results';
-/** 2: markers are phase bands (start, end, kind); method says CI, server CPUs; pre-flight has its MAE bar. */
-export const RESULTS_VERSION = 2;
+/**
+ * 2: markers are phase bands (start, end, kind); method says CI, server CPUs; pre-flight has its MAE bar.
+ * 3: per target the implementation profile, the pipeline probe and RSS after start-up and after the run; the
+ *    capacity plan's settings. Version 2 files still render (those sections say "not measured").
+ */
+export const RESULTS_VERSION = 3;
+export const READABLE_VERSIONS: readonly number[] = [2, 3];
 
 export interface Environment {
   cpuModel: string;
@@ -133,11 +141,17 @@ export interface TargetResult {
   };
   phases: TrialPhase[];
   sessions: Session[];
+  /** v3: RSS sampled right after each start-up (one benchmark request answered, then idle) and at each life's end. */
+  memory?: { idleRssMiB: Spread; afterRunRssMiB: Spread };
+  /** v3: the implementation's in-process pipeline probe, run after its capacity search with its server stopped. */
+  probe?: ProbeResult;
+  /** v3: code, dependencies, native libraries and build, measured at the start of the run. */
+  profile?: ImplementationProfile;
 }
 
 export interface Results {
   schema: typeof RESULTS_SCHEMA;
-  schemaVersion: typeof RESULTS_VERSION;
+  schemaVersion: 2 | typeof RESULTS_VERSION;
   createdAt: string;
   finishedAt: string;
   command: string;
@@ -167,4 +181,6 @@ export interface Results {
   fixedRates: Array<{ name: string; rate: number; basis: string }>;
   targets: TargetResult[];
   notes: string[];
+  /** v3: settings of the capacity plan (--plan-rate, --pod-cpus, --core-hour-usd). */
+  plan?: PlanSettings;
 }

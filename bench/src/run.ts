@@ -12,10 +12,13 @@ import { collectEnvironment } from './environment.js';
 import { type Bench, withLife } from './measure.js';
 import { rules } from './method.js';
 import { type Answer, checkAnswers, describePreflight } from './preflight.js';
+import { type ProbeResult, probeIterations, runProbe } from './probe.js';
+import { profileTargets } from './profile/collect.js';
 import type { Progress } from './progress.js';
 import { RESULTS_SCHEMA, RESULTS_VERSION, type Results, type Session, type TargetResult } from './results.js';
 import { scenario as makeScenario, SCENARIOS } from './scenario.js';
 import {
+  dockerEngineAnswers,
   fetchInfo,
   processOnce,
   type Running,
@@ -33,14 +36,16 @@ import { fixedRates, runTrial, type TrialPhaseRecord } from './trials.js';
 
 export class PreflightError extends Error {}
 
-/** Rough length of the run for the progress line's ETA. */
-function plannedSeconds(opts: Options): number {
+/** Rough length of the run for the progress line's ETA (the suite adds these up for its own). */
+export function plannedSeconds(opts: Pick<Options, 'preset' | 'durationS' | 'trials' | 'targets'>): number {
   const p = opts.preset;
   const steps = Math.ceil(Math.log(1.2 / p.startFraction) / Math.log(1.25)) + 1 + p.bisectSteps;
   const stage1 = p.warmupS + steps * (p.stepS + p.settleS + 0.3) + 0.5;
   const fixed = p.fixedFractions.length * (opts.durationS + p.settleS + 0.3);
   const stage2 = p.warmupS + fixed + opts.durationS + p.recoveryS + 1;
-  return opts.targets.length * (stage1 + opts.trials * stage2);
+  // Start-ups, pre-flight and the pipeline probe (about one phase long): a few seconds per target.
+  const other = 3 + opts.durationS;
+  return opts.targets.length * (stage1 + opts.trials * stage2 + other);
 }
 
 /** Builds the services (native mode) and the load generator, then checks every binary is there. */
@@ -99,13 +104,35 @@ interface PerTarget {
   sessions: Session[];
   startups: Startup[];
   records: TrialPhaseRecord[];
+  rss: Array<{ idle: number; end: number }>;
+  probe: ProbeResult;
 }
 
-/** Stage 1: each target alone, start-up, warm-up and capacity search. */
-async function capacityStage(b: Bench): Promise<PerTarget[]> {
+/** The pipeline probe, pinned like the server, with the server stopped; it never fails the run. */
+async function probeStage(b: Bench, spec: TargetSpec, capacity: number, mode: 'native' | 'docker') {
+  const n = probeIterations(capacity, b.concurrency, b.opts.durationS);
+  b.progress.phase(spec.name, `pipeline probe (in-process, ${n.iterations} images)`, undefined, 0);
+  const probe = await runProbe(spec, {
+    scenario: b.scenario,
+    cpus: b.opts.serverCpus,
+    concurrency: b.concurrency,
+    mode,
+    ...n,
+  });
+  b.progress.end(
+    probe.status === 'ok'
+      ? `${probe.cpuMsPerImage.toFixed(2)} CPU ms per image, ${probe.wallMsPerImage.toFixed(2)} ms wall`
+      : `n/a: ${probe.reason}`,
+  );
+  return probe;
+}
+
+/** Stage 1: each target alone, start-up, warm-up and capacity search; then its pipeline probe. */
+async function capacityStage(b: Bench, mode: 'native' | 'docker'): Promise<PerTarget[]> {
   const out: PerTarget[] = [];
   for (const spec of b.opts.targets) {
     const life = await withLife(b, spec, 'capacity search', (l) => findCapacity(b, l));
+    const probe = await probeStage(b, spec, life.value.capacity.reqPerS, mode);
     out.push({
       spec,
       url: life.url,
@@ -113,6 +140,8 @@ async function capacityStage(b: Bench): Promise<PerTarget[]> {
       sessions: [life.session],
       startups: life.startup ? [life.startup] : [],
       records: [],
+      rss: [life.rssMiB],
+      probe,
     });
   }
   return out;
@@ -128,6 +157,7 @@ async function trialStage(b: Bench, targets: PerTarget[], fixed: Results['fixedR
       );
       t.records.push(...life.value);
       t.sessions.push(life.session);
+      t.rss.push(life.rssMiB);
       if (life.startup) t.startups.push(life.startup);
     }
   }
@@ -152,6 +182,12 @@ function targetResult(
     capacity: t.found.capacity,
     phases: phasesOf(t.records),
     sessions: t.sessions,
+    memory: {
+      idleRssMiB: spread(t.rss.map((x) => x.idle)),
+      // After the run: the end of each trial's life (the capacity search's life ends mid-way).
+      afterRunRssMiB: spread(t.rss.slice(1).map((x) => x.end)),
+    },
+    probe: t.probe,
   };
 }
 
@@ -180,6 +216,17 @@ export async function runBenchmark(opts: Options, progress: Progress, command: s
     driverVersion,
   );
   await prepare(opts, mode, driver, progress);
+  const profiles = opts.profile
+    ? await profileTargets(
+        opts.targets,
+        {
+          cleanBuild: !opts.quick,
+          dockerEngine: mode === 'docker' || (await dockerEngineAnswers()),
+          composeFile: COMPOSE_FILE,
+        },
+        (s) => progress.info(s),
+      )
+    : {};
 
   const startOpts: StartOptions = {
     scenario: sc,
@@ -209,7 +256,7 @@ export async function runBenchmark(opts: Options, progress: Progress, command: s
 
   const pre = await preflight(b);
   progress.replan(plannedSeconds(opts));
-  const targets = await capacityStage(b);
+  const targets = await capacityStage(b, mode);
   const caps = targets.map((t) => ({ name: t.spec.name, cap: t.found.capacity.reqPerS }));
   const fixed = fixedRates(opts.preset.fixedFractions, caps);
   const notes: string[] = [];
@@ -217,9 +264,11 @@ export async function runBenchmark(opts: Options, progress: Progress, command: s
     notes.push('The slowest capacity is under 2 req/s: fixed loads are floored at 1 req/s.');
   await trialStage(b, targets, fixed);
 
-  const results = targets.map((t) =>
-    targetResult(t, pre.infos.get(t.spec.name) ?? {}, pre.envs.get(t.spec.name) ?? {}),
-  );
+  const results = targets.map((t) => {
+    const r = targetResult(t, pre.infos.get(t.spec.name) ?? {}, pre.envs.get(t.spec.name) ?? {});
+    const profile = profiles[t.spec.name];
+    return profile ? { ...r, profile } : r;
+  });
   environment.loadAvg.end = os.loadavg();
   const busy = busyMachineNote(results, environment.loadAvg.start);
   if (busy) notes.push(busy);
@@ -259,5 +308,6 @@ export async function runBenchmark(opts: Options, progress: Progress, command: s
     fixedRates: fixed,
     targets: results,
     notes,
+    plan: opts.plan,
   };
 }

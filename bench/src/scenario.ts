@@ -38,6 +38,13 @@ interface ScenarioFile {
   images: Record<string, { fixture: string; width: number; height: number }>;
   ops: Record<string, { query: string; resize: boolean; describe: string }>;
   presets: { full: PhasePreset; quick: PhasePreset };
+  /** `--suite`: the matrix and its phase lengths; `quick` lists the (image, op) pairs of `--suite quick`. */
+  suite: {
+    images: string[];
+    ops: string[];
+    preset: PhasePreset;
+    quick: { scenarios: Array<[image: string, op: string]>; preset: 'quick' };
+  };
   sloP99Ms: number;
   requestTimeoutS: number;
 }

@@ -4,7 +4,10 @@
 import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { IMPLEMENTATIONS, type Implementation } from '@rtip/contract';
+import { readStartScriptDefaults } from '@rtip/testkit';
 import { $ } from 'zx';
+import { type CleanBuild, sharpAddons } from './profile/build.js';
+import type { SourceSpec } from './profile/code.js';
 import { REPO_DIR } from './scenario.js';
 
 export type TargetKind = Implementation | 'external';
@@ -27,19 +30,69 @@ export interface Recipe {
   buildPackage: string;
   /** Service name in docker-compose.yml. */
   composeService: string;
+  /**
+   * The implementation's in-process pipeline probe (it prints one JSON line with CPU ms per image; see
+   * src/probe.ts): `file` must exist for it to run, `command` runs it (before taskset and its arguments).
+   */
+  probe: { file: string; command: string[] };
+  /** How the implementation profile finds its code, dependencies, native libraries and build. */
+  profile: ProfileRecipe;
+}
+
+export interface ProfileRecipe {
+  sources: SourceSpec;
+  deps: { kind: 'npm'; dir: string; pkg: string } | { kind: 'go'; moduleDir: string };
+  /** Files whose shared libraries are this implementation's native ones (ldd). */
+  nativeFiles: () => string[];
+  cleanBuild: CleanBuild;
+  /** The deployable artifact: the binary, or the package as `pnpm deploy --prod` lays it out. */
+  deployable: { kind: 'file'; file: string } | { kind: 'pnpm-deploy'; pkg: string };
 }
 
 export const GO_BIN = path.join(REPO_DIR, 'go-service', 'bin', 'go-service');
 export const GO_VIPS_BIN = path.join(REPO_DIR, 'go-service', 'bin', 'go-service-vips');
 // The service's real entry (it sizes libuv's pool before the ESM service loads), as `pnpm start:ts` runs it.
 export const TS_ENTRY = path.join(REPO_DIR, 'apps', 'ts-service', 'dist', 'main.cjs');
+export const GO_PROBE = path.join(REPO_DIR, 'go-service', 'bin', 'pipeline-cpu');
+export const GO_VIPS_PROBE = path.join(REPO_DIR, 'go-service', 'bin', 'pipeline-cpu-vips');
+export const TS_PROBE = path.join(REPO_DIR, 'apps', 'ts-service', 'bench', 'pipeline-cpu.ts');
+const GO_DIR = path.join(REPO_DIR, 'go-service');
+const TS_DIR = path.join(REPO_DIR, 'apps', 'ts-service');
 
-/** glibc settings the TS service ships with (apps/ts-service start script and Dockerfile; its README says why). */
-export const TS_MALLOC_ENV = {
-  MALLOC_ARENA_MAX: '2',
-  MALLOC_MMAP_THRESHOLD_: '33554432',
-  MALLOC_TRIM_THRESHOLD_: '67108864',
-} as const;
+/** A Go build from nothing: an empty GOCACHE, so the standard library and every dependency compile too. */
+function goCleanBuild(tags: string[], cgo: boolean): CleanBuild {
+  return {
+    cwd: GO_DIR,
+    command: (out) => [
+      'go',
+      'build',
+      ...(tags.length ? ['-tags', tags.join(',')] : []),
+      '-trimpath',
+      '-o',
+      path.join(out, 'service'),
+      './cmd/go-service',
+    ],
+    env: (out) => ({ GOCACHE: path.join(out, 'gocache'), CGO_ENABLED: cgo ? '1' : '0' }),
+    note: 'go build with an empty GOCACHE: the standard library and every module compile (modules already downloaded)',
+  };
+}
+
+const goProfile = (tags: string[], cgo: boolean, bin: string): ProfileRecipe => ({
+  sources: { kind: 'go', moduleDir: 'go-service', main: './cmd/go-service', tags },
+  deps: { kind: 'go', moduleDir: GO_DIR },
+  nativeFiles: () => [bin],
+  cleanBuild: goCleanBuild(tags, cgo),
+  deployable: { kind: 'file', file: bin },
+});
+
+/**
+ * glibc settings the TS service ships with, read from their one home, its start script (the Dockerfile restates
+ * them; a containers test keeps the two equal). The service and its probe run with them.
+ */
+export const TS_START_SCRIPT = path.join(REPO_DIR, 'apps', 'ts-service', 'start.sh');
+export const TS_MALLOC_ENV: Readonly<Record<string, string>> = Object.fromEntries(
+  [...readStartScriptDefaults(TS_START_SCRIPT)].filter(([name]) => name.startsWith('MALLOC_')),
+);
 
 /** A Record over the contract's type: a new implementation in the contract fails typecheck here until described. */
 export const RECIPES: Record<Implementation, Recipe> = {
@@ -49,6 +102,8 @@ export const RECIPES: Record<Implementation, Recipe> = {
     env: {},
     buildPackage: '@rtip/go-service',
     composeService: 'go-service',
+    probe: { file: GO_PROBE, command: [GO_PROBE] },
+    profile: goProfile([], false, GO_BIN),
   },
   ts: {
     artifact: TS_ENTRY,
@@ -56,6 +111,26 @@ export const RECIPES: Record<Implementation, Recipe> = {
     env: TS_MALLOC_ENV,
     buildPackage: '@rtip/ts-service',
     composeService: 'ts-service',
+    // The same node binary as the service, so the probe runs the same V8 and the same sharp build.
+    probe: { file: TS_PROBE, command: [process.execPath, TS_PROBE] },
+    profile: {
+      sources: { kind: 'tree', dir: 'apps/ts-service/src' },
+      deps: { kind: 'npm', dir: TS_DIR, pkg: '@rtip/ts-service' },
+      nativeFiles: () => [process.execPath, ...sharpAddons(TS_DIR)],
+      cleanBuild: {
+        cwd: TS_DIR,
+        command: (out) => [
+          path.join(TS_DIR, 'node_modules', '.bin', 'tsc'),
+          '-p',
+          'tsconfig.build.json',
+          '--outDir',
+          out,
+        ],
+        env: () => ({}),
+        note: 'tsc of the service into an empty folder (its workspace dependencies are already built JavaScript)',
+      },
+      deployable: { kind: 'pnpm-deploy', pkg: '@rtip/ts-service' },
+    },
   },
   'go-vips': {
     artifact: GO_VIPS_BIN,
@@ -63,6 +138,8 @@ export const RECIPES: Record<Implementation, Recipe> = {
     env: {},
     buildPackage: '@rtip/go-service',
     composeService: 'go-vips',
+    probe: { file: GO_VIPS_PROBE, command: [GO_VIPS_PROBE] },
+    profile: goProfile(['vips'], true, GO_VIPS_BIN),
   },
 };
 

@@ -8,6 +8,7 @@ import { IMPLEMENTATIONS } from '@rtip/contract';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { VegetaDriver } from '../src/drivers/vegeta.js';
 import { comparisons } from '../src/report/comparisons.js';
+import { RESULTS_VERSION } from '../src/results.js';
 import { BENCH_DIR, REPO_DIR } from '../src/scenario.js';
 import { buildNative, RECIPES } from '../src/targets.js';
 
@@ -67,7 +68,7 @@ describe.skipIf(missing.length > 0)('pnpm bench:compare --quick (native services
 
   it('measured every target through every phase, honestly labelled', () => {
     const r = JSON.parse(readFileSync(path.join(out, 'results.json'), 'utf8'));
-    expect(r.schemaVersion).toBe(2);
+    expect(r.schemaVersion).toBe(RESULTS_VERSION);
     expect(r.method).toMatchObject({
       mode: 'native',
       driver: 'vegeta',
@@ -116,3 +117,75 @@ describe.skipIf(missing.length > 0)('pnpm bench:compare --quick (native services
     expect(run.stdout).toContain('Verdict:');
   });
 });
+
+// `--suite quick` (two scenarios: photo-hd grayscale on one CPU and on all) with go and ts: the suite's own
+// machinery end to end — profile, scenarios, probes, suite reports — then `--resume` of the finished folder.
+describe.skipIf(missing.length > 0)(
+  'pnpm bench:compare --suite quick --targets go,ts (native services)',
+  () => {
+    const out = mkdtempSync(path.join(os.tmpdir(), 'bench-suite-e2e-'));
+    const compare = (args: string[]) => {
+      const t0 = Date.now();
+      const r = spawnSync(
+        process.execPath,
+        ['--import', 'tsx', path.join(BENCH_DIR, 'src', 'compare.ts'), ...args],
+        {
+          cwd: BENCH_DIR,
+          encoding: 'utf8',
+          env: { ...process.env, CI: '1' },
+          timeout: 300_000,
+        },
+      );
+      return { status: r.status, stdout: r.stdout, stderr: r.stderr, seconds: (Date.now() - t0) / 1000 };
+    };
+    let run: ReturnType<typeof compare>;
+
+    beforeAll(async () => {
+      await buildNative(['go', 'ts'], () => {});
+      await new VegetaDriver().prepare();
+      run = compare(['--suite', 'quick', '--no-build', '--targets', 'go,ts', '--out', out]);
+    }, 600_000);
+
+    it('runs both scenarios within budget and writes suite.json, suite.md and suite.html', () => {
+      expect(run.status, `${run.stdout}\n${run.stderr}`).toBe(0);
+      expect(run.seconds).toBeLessThan(2 * (BUDGET.fixedS + 2 * BUDGET.perTargetS));
+      for (const f of ['suite.json', 'suite.md', 'suite.html', 'suite-plan.json', 'profile.json'])
+        expect(existsSync(path.join(out, f)), f).toBe(true);
+    });
+
+    it('every scenario measured, kept, probed and profiled; scaling efficiency from the two CPU settings', () => {
+      const s = JSON.parse(readFileSync(path.join(out, 'suite.json'), 'utf8'));
+      expect(s).toMatchObject({ schema: 'rtip-bench/suite', schemaVersion: 1, kind: 'quick' });
+      expect(s.scenarios.map((x: { id: string; status: string }) => `${x.id} ${x.status}`)).toEqual([
+        'hd-grayscale-cpu1 done',
+        'hd-grayscale-cpu0-1 done',
+      ]);
+      for (const sc of s.scenarios) {
+        expect(existsSync(path.join(out, sc.results)), sc.id).toBe(true);
+        for (const n of ['go', 'ts']) expect(sc.figures[n].capacity, `${sc.id} ${n}`).toBeGreaterThan(0);
+      }
+      expect(s.scaling.map((x: { target: string }) => x.target).sort()).toEqual(['go', 'ts']);
+      for (const x of s.scaling) expect(x.efficiency).toBeGreaterThan(0);
+      for (const n of ['go', 'ts'])
+        expect(s.profile[n].code.value.byLayer.pipeline.code, n).toBeGreaterThan(0);
+      const r = JSON.parse(readFileSync(path.join(out, s.scenarios[0].results), 'utf8'));
+      expect(r.schemaVersion).toBe(RESULTS_VERSION);
+      for (const t of r.targets) {
+        // A probe either measured or said why not; it never stops the run.
+        expect(['ok', 'missing', 'failed'], t.name).toContain(t.probe.status);
+        expect(t.memory.idleRssMiB.median, t.name).toBeGreaterThan(1);
+      }
+      const md = readFileSync(path.join(out, 'suite.md'), 'utf8');
+      expect(md).toContain('not for conclusions');
+      expect(md).toContain('## Scaling efficiency');
+    });
+
+    it('--resume on a finished suite runs nothing again and rewrites the same reports', () => {
+      const again = compare(['--resume', out]);
+      expect(again.status, `${again.stdout}\n${again.stderr}`).toBe(0);
+      expect(again.seconds).toBeLessThan(20);
+      const s = JSON.parse(readFileSync(path.join(out, 'suite.json'), 'utf8'));
+      expect(s.scenarios.every((x: { status: string }) => x.status === 'done')).toBe(true);
+    });
+  },
+);

@@ -6,8 +6,10 @@ import { chromium, type Page } from 'playwright-core';
 import { describe, expect, it } from 'vitest';
 import { writeReports } from '../src/compare.js';
 import { verdictLines } from '../src/report/verdict.js';
-import { BENCH_DIR } from '../src/scenario.js';
+import { BENCH_DIR, SCENARIOS } from '../src/scenario.js';
+import { writeSuiteReports } from '../src/suite/write.js';
 import { loadFixture } from './fixture.js';
+import { syntheticSuite } from './synthetic-suite.js';
 
 const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 const ARGS = [
@@ -112,6 +114,83 @@ describe('report.html in headless Chromium', () => {
         expect(requests).toEqual([]); // self-contained: nothing fetched from anywhere
         await page.screenshot({ path: path.join(out, 'report.png'), fullPage: true });
         expect(existsSync(path.join(out, 'report.png'))).toBe(true);
+      } finally {
+        await browser.close();
+      }
+    },
+    60_000,
+  );
+
+  it.skipIf(!existsSync(CHROMIUM) && !process.env.CI)(
+    'suite.html: every heat map cell and matrix table is drawn, a failed scenario shows, nothing is fetched',
+    async () => {
+      const out = path.join(BENCH_DIR, 'results', 'test-report');
+      mkdirSync(out, { recursive: true });
+      const s = syntheticSuite('12mp-thumb320-cpu0-1');
+      writeSuiteReports(s, out);
+      const browser = await chromium.launch({ executablePath: CHROMIUM, args: ARGS });
+      try {
+        const page = await browser.newPage({ viewport: { width: 1440, height: 1000 } });
+        const requests: string[] = [];
+        page.on('request', (q) => {
+          if (!q.url().startsWith('file:')) requests.push(q.url());
+        });
+        await page.goto(`file://${path.join(out, 'suite.html')}`);
+
+        // Heat maps: one per comparison and CPU setting, every image × op cell drawn with a size and a label.
+        const maps = await page.$$eval('svg.heatmap', (svgs) =>
+          svgs.map((svg) => ({
+            id: svg.id,
+            width: svg.getBoundingClientRect().width,
+            cells: [...svg.querySelectorAll('rect.cell')].map((c) => ({
+              w: c.getBoundingClientRect().width,
+              h: c.getBoundingClientRect().height,
+              fill: c.getAttribute('fill'),
+              ratio: c.getAttribute('data-ratio'),
+            })),
+            labels: [...svg.querySelectorAll('text.cell-label')].map((t) => t.textContent ?? ''),
+          })),
+        );
+        // go vs go-vips and ts vs go-vips, each on 1 and 2 CPUs.
+        expect(maps).toHaveLength(4);
+        const cells = SCENARIOS.suite.images.length * SCENARIOS.suite.ops.length;
+        for (const m of maps) {
+          expect(m.width, m.id).toBeGreaterThan(300);
+          expect(m.cells, m.id).toHaveLength(cells);
+          for (const c of m.cells) {
+            expect(c.w).toBeGreaterThan(50);
+            expect(c.h).toBeGreaterThan(20);
+          }
+          expect(
+            m.labels.every((l) => /^((ts|go|go-vips) [\d.]+×|≈ [\d.]+×|failed)$/.test(l)),
+            m.id,
+          ).toBe(true);
+        }
+        const failed = maps.find((m) => m.id.endsWith('-2'))?.labels.filter((l) => l === 'failed');
+        expect(failed).toHaveLength(1);
+        expect(new Set(maps[0]?.cells.map((c) => c.fill)).size).toBeGreaterThan(2);
+
+        // Matrix tables: one row per scenario and a column per target plus comparison columns, all visible.
+        const tables = await page.$$eval('section#matrix table', (ts) =>
+          ts.map((t) => ({
+            rows: t.querySelectorAll('tr').length,
+            cols: t.querySelector('tr')?.children.length ?? 0,
+            height: t.getBoundingClientRect().height,
+          })),
+        );
+        expect(tables.length).toBeGreaterThanOrEqual(6);
+        for (const t of tables) {
+          expect(t.rows).toBe(s.scenarios.length + 1);
+          expect(t.cols).toBeGreaterThanOrEqual(4);
+          expect(t.height).toBeGreaterThan(100);
+        }
+        for (const id of ['run', 'failed', 'scaling', 'plan', 'profile'])
+          expect(await page.locator(`section#${id}`).isVisible(), id).toBe(true);
+        // Every image × op but the one whose 2-CPU scenario failed, plus the header row.
+        expect(await page.locator('section#scaling table tr').count()).toBe(cells - 1 + 1);
+        expect(await page.locator('section#profile').textContent()).toContain('libvips-cpp.so.8.18.7');
+        expect(requests).toEqual([]);
+        await page.screenshot({ path: path.join(out, 'suite.png'), fullPage: true });
       } finally {
         await browser.close();
       }

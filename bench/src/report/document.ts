@@ -1,7 +1,9 @@
 // The report as one document both writers render (report.md and report.html), so the HTML can never lack a
 // section the Markdown has. Inline text may use **bold** and `code`.
 
+import { capacityPlan, PLAN_DEFAULTS } from '../plan.js';
 import type { Results, TargetResult } from '../results.js';
+import { PROFILE_NOTES, planNotes, planTable, profileTable } from './profile.js';
 import { capacityTable, headlineTable, infoTable, num, phaseTables, type Table } from './table.js';
 import { questionsNote, type VerdictLine, verdictCaveat, verdictLines } from './verdict.js';
 
@@ -13,7 +15,9 @@ export type Block =
   | { kind: 'defs'; items: Array<[string, string]> }
   | { kind: 'verdict'; lines: VerdictLine[] }
   /** Where report.html draws its charts; report.md points to them. */
-  | { kind: 'charts' };
+  | { kind: 'charts' }
+  /** An inline SVG figure (suite.html); Markdown shows `text` instead. */
+  | { kind: 'svg'; svg: string; text: string };
 
 export interface Section {
   id: string;
@@ -130,6 +134,58 @@ const settingsOf = (t: TargetResult) => {
   };
 };
 
+/** The capacity plan from this run's capacities (each measured on the run's server CPUs). */
+export function planSection(r: Results): Section {
+  const s = r.plan ?? PLAN_DEFAULTS;
+  const rows = capacityPlan(
+    r.targets.map((t) => ({ name: t.name, capacity: t.capacity.reqPerS, cpus: r.method.serverCpus })),
+    s,
+  );
+  return {
+    id: 'plan',
+    title: 'Capacity plan',
+    level: 2,
+    blocks: [
+      {
+        kind: 'table',
+        table: planTable(rows, s, `from this run's capacities (${r.method.image.name}, ${r.method.op.name})`),
+      },
+      { kind: 'list', items: planNotes(s) },
+    ],
+  };
+}
+
+export function profileSection(r: Results): Section {
+  const names = r.targets.map((t) => t.name);
+  const profiles = Object.fromEntries(r.targets.map((t) => [t.name, t.profile]));
+  const runtime = Object.fromEntries(
+    r.targets.map((t) => [
+      t.name,
+      {
+        startupMs: t.startup.firstProcessMs,
+        ...(t.memory && { idleRssMiB: t.memory.idleRssMiB, afterRunRssMiB: t.memory.afterRunRssMiB }),
+      },
+    ]),
+  );
+  return {
+    id: 'profile',
+    title: 'Implementation profile',
+    level: 2,
+    blocks: [
+      {
+        kind: 'table',
+        table: profileTable(
+          names,
+          profiles,
+          runtime,
+          'start-up and RSS: median [min–max] over the lives of each server in this run',
+        ),
+      },
+      { kind: 'list', items: [...PROFILE_NOTES] },
+    ],
+  };
+}
+
 export function reportDocument(r: Results): ReportDocument {
   const names = r.targets.map((t) => t.name).join(' vs ');
   const sections: Section[] = [
@@ -143,6 +199,8 @@ export function reportDocument(r: Results): ReportDocument {
       level: 2,
       blocks: phaseTables(r).map((table) => ({ kind: 'table', table })),
     },
+    planSection(r),
+    profileSection(r),
     ...perTarget(r, 'capacity', 'Capacity search', capacityOf),
     ...perTarget(r, 'targets', 'Parallelism and versions of each target', settingsOf),
     { id: 'method', title: 'Method', level: 2, blocks: [{ kind: 'list', items: r.method.rules }] },

@@ -25,6 +25,8 @@ export interface Figure {
   /** Each target had its own offered load (overload, recovery): no ratio between targets, ever. */
   ownLoad?: boolean;
   spread(t: TargetResult): Spread | undefined;
+  /** Why a target has no value, when the table should say so ("n/a: probe missing") instead of a dash. */
+  na?: (t: TargetResult) => string | undefined;
   verdict?: VerdictWords;
 }
 
@@ -88,6 +90,7 @@ function fixedFigures(r: Results): Figure[] {
         says: (x) => `needs ${x} less CPU per image`,
       },
     },
+    ...overheadFigures(last),
     {
       id: 'peakRssMiB',
       label: `peak RSS (MiB) @ ${last.rate} req/s`,
@@ -108,6 +111,44 @@ function fixedFigures(r: Results): Figure[] {
     },
   );
   return out;
+}
+
+/** What the probe row says for a target without a probe figure. */
+export function probeNa(t: TargetResult): string | undefined {
+  const p = t.probe;
+  if (!p) return 'n/a: not measured (results before v3)';
+  return p.status === 'ok' ? undefined : `n/a: ${p.reason}`;
+}
+
+const probeMs = (t: TargetResult) => (t.probe?.status === 'ok' ? t.probe.cpuMsPerImage : Number.NaN);
+
+/**
+ * The pipeline's own CPU per image (the implementation's in-process probe, same image and query) and what the
+ * service spends per request beyond it at the fixed load: HTTP, body, multipart, metrics, logs.
+ */
+export function overheadFigures(fixed: { name: string; rate: number }): Figure[] {
+  return [
+    {
+      id: 'probeCpuMs',
+      label: 'pipeline CPU ms per image (in-process probe, no HTTP)',
+      digits: 2,
+      better: 'lower',
+      spread: (t) => (Number.isFinite(probeMs(t)) ? spread([probeMs(t)]) : undefined),
+      na: probeNa,
+    },
+    {
+      id: 'overheadMs',
+      label: `overhead (HTTP, body, multipart, metrics, logs): CPU ms per request @ ${fixed.rate} req/s`,
+      digits: 2,
+      better: 'lower',
+      spread: (t) => {
+        const trials = phaseOf(t, fixed.name)?.trials ?? [];
+        if (!Number.isFinite(probeMs(t)) || trials.length === 0) return undefined;
+        return spread(trials.map((x) => x.resources.cpuMsPerOk - probeMs(t)));
+      },
+      na: probeNa,
+    },
+  ];
 }
 
 function overloadFigures(r: Results): Figure[] {

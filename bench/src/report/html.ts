@@ -3,7 +3,7 @@
 
 import type { Results } from '../results.js';
 import { latencyChart, throughputChart, timeCharts } from './charts.js';
-import { type Block, reportDocument, type Section } from './document.js';
+import { type Block, type ReportDocument, reportDocument, type Section } from './document.js';
 import { esc } from './svg.js';
 import type { Table } from './table.js';
 
@@ -49,7 +49,7 @@ function charts(r: Results): string {
   ].join('\n');
 }
 
-function block(b: Block, r: Results): string {
+function block(b: Block, charts: () => string): string {
   switch (b.kind) {
     case 'table':
       return htmlTable(b.table);
@@ -62,15 +62,23 @@ function block(b: Block, r: Results): string {
     case 'verdict':
       return `<ul class="verdict">${b.lines.map((l) => `<li><strong>${esc(l.head)}</strong>: ${inline(l.text)}</li>`).join('\n')}</ul>`;
     case 'charts':
-      return charts(r);
+      return charts();
+    case 'svg':
+      return `<figure>${b.svg}<figcaption>${inline(b.text)}</figcaption></figure>`;
   }
 }
 
-function section(s: Section, r: Results): string {
+function section(s: Section, charts: () => string): string {
   const tables = s.blocks.filter((b) => b.kind === 'table').length;
   // Many tables side by side (the phases) read better in a grid than one long column.
-  const body = s.blocks.map((b) => block(b, r)).join('\n');
-  const wrapped = tables > 2 ? `<div class="tables">${body}</div>` : body;
+  const body = s.blocks.map((b) => block(b, charts)).join('\n');
+  const figures = s.blocks.filter((b) => b.kind === 'svg').length;
+  const wrapped =
+    tables > 2
+      ? `<div class="tables">${body}</div>`
+      : figures > 1
+        ? `<div class="charts">${body}</div>`
+        : body;
   return `<section id="${esc(s.id)}"${s.id === 'verdict' ? ' class="verdict-block"' : ''}><h${s.level}>${esc(s.title)}</h${s.level}>\n${wrapped}</section>`;
 }
 
@@ -93,11 +101,21 @@ svg .ref{stroke:#b91c1c;stroke-width:1.5;stroke-dasharray:6 3}svg .ref-label{fon
 table{border-collapse:collapse;margin:12px 0;font-size:13px}caption{text-align:left;font-weight:600;padding:4px 0}
 caption small{display:block;font-weight:400;color:#555;max-width:720px}
 td,th{border:1px solid #ddd;padding:3px 8px}th{background:#f4f4f4}th.n:not(.ratio){white-space:nowrap}.n{text-align:right;font-variant-numeric:tabular-nums}
-.ratio{background:#f7f7ff;text-align:right}.tables{display:grid;grid-template-columns:repeat(auto-fit,minmax(460px,1fr));gap:0 24px}
+.ratio{background:#f7f7ff;text-align:right}
+figure{margin:12px 0}figcaption{font-size:12px;color:#555;max-width:720px}svg.heatmap{max-width:720px;height:auto;background:#fff}
+svg .cell-label{font-size:12px;text-anchor:middle;dominant-baseline:middle}svg .heat-axis{font-size:12px;fill:#222}.tables{display:grid;grid-template-columns:repeat(auto-fit,minmax(460px,1fr));gap:0 24px}
 `;
 
 export function renderHtml(r: Results): string {
-  const doc = reportDocument(r);
+  return renderDocumentHtml(
+    reportDocument(r),
+    () => charts(r),
+    `Schema ${r.schema} v${r.schemaVersion}; all figures are in results.json beside this file.`,
+  );
+}
+
+/** Any report document as one self-contained page; `charts` draws the document's chart block. */
+export function renderDocumentHtml(doc: ReportDocument, charts: () => string, footer: string): string {
   const badges = doc.badges
     .map((b) => `<span class="badge ${esc(b.toLowerCase().replace(/\s+/g, '-'))}">${esc(b)}</span>`)
     .join('');
@@ -108,8 +126,8 @@ export function renderHtml(r: Results): string {
 <style>${CSS}</style></head>
 <body>
 <h1>${esc(doc.title)} ${badges}</h1>
-${doc.sections.map((s) => section(s, r)).join('\n')}
-<p><small>Schema ${esc(r.schema)} v${r.schemaVersion}; all figures are in results.json beside this file.</small></p>
+${doc.sections.map((s) => section(s, charts)).join('\n')}
+<p><small>${esc(footer)}</small></p>
 </body></html>
 `;
 }

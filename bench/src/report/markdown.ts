@@ -1,7 +1,7 @@
 // report.md: the report document as Markdown (the charts are in report.html).
 
 import type { Results } from '../results.js';
-import { type Block, reportDocument } from './document.js';
+import { type Block, type ReportDocument, reportDocument } from './document.js';
 import type { Table } from './table.js';
 
 const cell = (s: string) => s.replace(/\|/g, '\\|');
@@ -37,11 +37,17 @@ function block(b: Block): string[] {
         'Latency and throughput against offered load, and CPU and memory over time: see report.html.',
         '',
       ];
+    case 'svg':
+      return [b.text, ''];
   }
 }
 
 export function renderMarkdown(r: Results): string {
-  const doc = reportDocument(r);
+  return renderDocumentMarkdown(reportDocument(r));
+}
+
+/** Any report document (the single run's or the suite's) as Markdown. */
+export function renderDocumentMarkdown(doc: ReportDocument): string {
   const out = [`# ${doc.title}`, '', `_${doc.badges.join(' · ')}_`, ''];
   for (const s of doc.sections) {
     out.push(`${'#'.repeat(s.level)} ${s.title}`, '');

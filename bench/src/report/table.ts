@@ -65,7 +65,7 @@ export function ratioCell(f: Figure, c: Comparison, targets: readonly TargetResu
 function figureRows(r: Results, figures: readonly Figure[], pairs: readonly Comparison[]): Row[] {
   return figures.map((f) => ({
     label: f.label,
-    cells: r.targets.map((t) => fmtSpread(f.spread(t), f.digits)),
+    cells: r.targets.map((t) => f.na?.(t) ?? fmtSpread(f.spread(t), f.digits)),
     ratios: pairs.map((c) => ratioCell(f, c, r.targets)),
   }));
 }

@@ -5,12 +5,12 @@ import {
   malloptDefaults,
   readRepoFile,
   START_SCRIPT,
-  startScriptDefaults,
+  startScriptMalloc,
   VIPS_BINDING,
 } from './malloc.js';
 import { ROOT } from './paths.js';
 
-const shipped = startScriptDefaults(readRepoFile(ROOT, START_SCRIPT));
+const shipped = startScriptMalloc(readRepoFile(ROOT, START_SCRIPT));
 
 describe('the malloc settings, one home (apps/ts-service/start.sh)', () => {
   it('are read from the start script', () => {

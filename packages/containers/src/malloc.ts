@@ -4,20 +4,15 @@
 
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { startScriptDefaults } from '@rtip/testkit';
 import { parseStages, type Stage, stageEnv } from './dockerfile.js';
+
+/** The MALLOC_* defaults of a start script. */
+export const startScriptMalloc = (text: string): Map<string, string> =>
+  new Map([...startScriptDefaults(text)].filter(([name]) => name.startsWith('MALLOC_')));
 
 export const START_SCRIPT = 'apps/ts-service/start.sh';
 export const VIPS_BINDING = 'go-service/internal/pipeline/vips.go';
-
-/** `export NAME="${NAME:-value}"` lines of a start script: the defaults it sets unless the environment has them. */
-export function startScriptDefaults(text: string): Map<string, string> {
-  const out = new Map<string, string>();
-  for (const m of text.matchAll(/^export (MALLOC_\w+)="\$\{(\w+):-([^}]*)\}"$/gm)) {
-    const [, name = '', inner, value = ''] = m;
-    if (name === inner) out.set(name, value);
-  }
-  return out;
-}
 
 /** `mallopt(M_X, n)` defaults of the cgo preamble, under the environment names glibc reads for them. */
 export function malloptDefaults(text: string): Map<string, string> {

@@ -5,3 +5,4 @@ export * from './health.js';
 export * from './multipart.js';
 export * from './ports.js';
 export * from './raw.js';
+export * from './start-script.js';
