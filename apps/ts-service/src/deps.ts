@@ -6,6 +6,7 @@ import { Admission } from './admission/admission.js';
 import { UploadBudget } from './admission/upload-budget.js';
 import { Linger } from './handlers/linger.js';
 import { createMetrics, type Metrics } from './metrics.js';
+import { type Pipeline, sharedPipelinePool } from './pipeline/pool.js';
 
 export interface Lifecycle {
   /** True once shutdown began: /readyz answers 503 and every answer closes its connection. */
@@ -22,6 +23,8 @@ export interface AppDeps {
   /** Lingering closes after early answers (used by the server, handlers/serve.ts). */
   linger: Linger;
   lifecycle: Lifecycle;
+  /** Runs the images (pipeline/pool.ts: CONCURRENCY worker threads, off the event loop). */
+  pipeline: Pipeline;
 }
 
 /** Builds the dependencies for `config`; tests override single members. */
@@ -65,6 +68,7 @@ export function createDeps(
     uploadBudget,
     linger,
     lifecycle: given.lifecycle ?? { draining: false },
+    pipeline: given.pipeline ?? sharedPipelinePool(config.concurrency),
   };
 }
 

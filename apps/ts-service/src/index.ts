@@ -8,11 +8,12 @@ import type { AddressInfo } from 'node:net';
 import os from 'node:os';
 import { DEFAULT_PORTS, parseConfig } from '@rtip/contract';
 import type { DestinationStream } from 'pino';
-import sharp from 'sharp';
 import type { Admission } from './admission/admission.js';
 import { createApp } from './app.js';
 import { type AppDeps, createDeps, createLogger } from './deps.js';
 import { serveApp } from './handlers/serve.js';
+import { PipelinePool } from './pipeline/pool.js';
+import { configureSharp } from './pipeline/settings.js';
 import { sharpSettings, uvThreadpoolSize } from './runtime-info.js';
 
 /** An invalid configuration: every invalid variable, one line each (parseConfig's messages). */
@@ -50,14 +51,20 @@ export async function run(
   if (!parsed.ok) throw new ConfigError(parsed.errors);
   const config = parsed.config;
 
-  // One libvips thread per image: parallelism comes from CONCURRENCY images at once on libuv's pool, which
-  // keeps per-request CPU predictable. No operation cache: every input is new, a cache only holds memory.
-  sharp.concurrency(1);
-  sharp.cache(false);
+  configureSharp(); // one libvips thread per image, no operation cache (pipeline/settings.ts)
 
-  const deps = createDeps(config, { logger: createLogger(config, stdout) });
+  // The images run on CONCURRENCY worker threads (pipeline/pool.ts), started before the first request needs one.
+  const pool = new PipelinePool(config.concurrency);
+  const deps = createDeps(config, { logger: createLogger(config, stdout), pipeline: pool });
   const { logger, lifecycle } = deps;
-  const { server, info, responses } = await listen(deps);
+  let listening: Awaited<ReturnType<typeof listen>>;
+  try {
+    [listening] = await Promise.all([listen(deps), pool.start()]);
+  } catch (err) {
+    await pool.close();
+    throw err;
+  }
+  const { server, info, responses } = listening;
   logger.info(
     {
       address: `http://${info.family === 'IPv6' ? `[${info.address}]` : info.address}:${info.port}`,
@@ -65,6 +72,7 @@ export async function run(
       concurrency: config.concurrency,
       queueDepth: config.queueDepth,
       uvThreadpoolSize: uvThreadpoolSize(), // this process's pool (process.env, as main.cts sized it)
+      pipelineWorkers: pool.workers,
       ...sharpSettings(),
     },
     'listening',
@@ -86,6 +94,7 @@ export async function run(
     'draining',
   );
   const forced = await drain(server, deps.admission, responses, config.shutdownTimeoutMs);
+  await pool.close();
   logger.info({ forced }, 'stopped');
 }
 

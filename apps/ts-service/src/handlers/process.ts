@@ -12,7 +12,7 @@ import {
 import { Hono } from 'hono';
 import { Overloaded } from '../admission/admission.js';
 import type { AppDeps } from '../deps.js';
-import { processImage } from '../pipeline/process-image.js';
+import { release } from '../pipeline/release.js';
 import {
   type BodyLimits,
   bodyKind,
@@ -34,7 +34,7 @@ const declaredLength = (value: string | undefined): number | undefined =>
   value !== undefined && /^[0-9]+$/.test(value) ? Number(value) : undefined;
 
 export function processRoutes(deps: AppDeps): Hono<AppEnv> {
-  const { config, metrics, admission, uploadBudget } = deps;
+  const { config, metrics, admission, uploadBudget, pipeline } = deps;
   const limits = { maxInputPixels: config.maxInputPixels };
   const route = new Hono<AppEnv>();
 
@@ -69,12 +69,15 @@ export function processRoutes(deps: AppDeps): Hono<AppEnv> {
             : undefined,
       };
       let body: Buffer;
+      // Whether the body's memory is this request's own, to be handed to the pipeline's worker without a copy.
+      let owned = false;
       metrics.uploading.inc();
       try {
         // Under @hono/node-server read the Node stream itself; elsewhere (app.request in tests) the web stream.
         if (node?.incoming && node.outgoing) {
           sendContinue(node.incoming, node.outgoing);
           body = await readIncomingLimited(node.incoming, bodyLimits);
+          owned = true;
         } else {
           body = await readLimited(c.req.raw.body, bodyLimits);
         }
@@ -93,12 +96,15 @@ export function processRoutes(deps: AppDeps): Hono<AppEnv> {
       }
       metrics.bytes.inc({ direction: 'in' }, image.byteLength);
 
-      const result = await admission.run((signal) => processImage(image, options, limits, signal));
+      // The body is not read after this: its buffer moves to the worker (detached here) when it is ours.
+      const result = await admission.run((signal) => pipeline.process(image, options, limits, signal, owned));
       const { decode, transform, encode } = result.timings;
       metrics.stageDuration.observe({ stage: 'decode' }, decode / 1000);
       metrics.stageDuration.observe({ stage: 'transform' }, transform / 1000);
       metrics.stageDuration.observe({ stage: 'encode' }, encode / 1000);
       metrics.bytes.inc({ direction: 'out' }, result.data.byteLength);
+      // The answer is the pool's copy, this request's own: freed once Node has handed it to the OS.
+      node?.outgoing?.once('finish', () => release(result.data));
 
       // sharp's buffers are plain ArrayBuffer-backed; the cast only narrows the type Hono asks for.
       return c.body(result.data as Uint8Array<ArrayBuffer>, 200, {

@@ -1,8 +1,10 @@
 // Exact Rec.601 luma, Y = round(0.299 R + 0.587 G + 0.114 B), on 8-bit sRGB pixels.
 //
 // sharp's grayscale() is linear-light luminance (a different grey), and a libvips recomb is exact but
-// ~2x slower than this loop (measured in the README), so the luma is computed here in JS. The loop runs on the
-// event loop, so `toLuma` works in slices and yields between them: no slice blocks other requests for long.
+// ~2x slower than this loop (measured in the README), so the luma is computed here in JS. In the service it runs
+// on a pipeline worker thread (pool.ts), never on the event loop that serves HTTP; `toLuma` still works in slices
+// and yields between them, so an abort is seen within a slice and an in-thread caller (the pipeline probe, tests)
+// never blocks its loop for long.
 
 /**
  * Y = floor((299R + 587G + 114B + 500) / 1000), i.e. round half up, computed as

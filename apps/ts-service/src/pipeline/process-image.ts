@@ -5,6 +5,8 @@
 //   auto-orients, rotates, mirrors and resizes into raw 8-bit pixels. libvips fuses these (and JPEG
 //   shrink-on-load makes the decoder do part of the resize), so they cannot be timed apart honestly;
 // - transform: exact Rec.601 luma in JS (0 for colour output);
+// The service runs it on a worker thread (pool.ts); the pipeline probe (bench/pipeline-cpu.ts) and tests call it
+// in their own thread.
 // - encode: a second libvips pass from the raw pixels to JPEG/PNG.
 
 import {
@@ -19,6 +21,7 @@ import {
 import sharp, { type Sharp } from 'sharp';
 import { toContractError } from './errors.js';
 import { toLuma } from './luma.js';
+import { release } from './release.js';
 
 export interface PipelineLimits {
   maxInputPixels: number;
@@ -145,7 +148,14 @@ export async function processImage(
   if (channels <= 2) pass2.toColourspace('b-w');
   if (options.format === 'jpeg') pass2.jpeg({ quality: options.quality, ...JPEG_ENCODING });
   else pass2.png(PNG_ENCODING);
-  const data = await step('encode', () => pass2.toBuffer());
+  let data: Buffer;
+  try {
+    data = await step('encode', () => pass2.toBuffer());
+  } finally {
+    // sharp is done with the raw pixels once the encode settles: give their megabytes back now, not at the next
+    // garbage collection, which V8 would otherwise start for them (external memory) every few images.
+    release(raw.data);
+  }
   const encoded = performance.now();
 
   return {

@@ -1,0 +1,116 @@
+// Pipeline probe of the benchmark harness: the CPU one image costs in this service's pipeline alone, in-process,
+// with no HTTP around it. The harness subtracts it from the service's CPU per request to show the per-request
+// overhead (HTTP, body, multipart, metrics, logs). Like go-service/cmd/pipeline-cpu:
+//
+//   node bench/pipeline-cpu.ts --image photo-hd.jpg --query 'grayscale=true&width=800' --iterations 30 --warmup 5
+//
+// prints one JSON line: implementation, image, query, iterations, cpuMsPerImage (user + system CPU of the process
+// over the measured iterations ÷ iterations) and wallMsPerImage. The images run one after another, as one request
+// at a time would, through the pipeline built into dist/ (the code that ships) with the service's sharp settings
+// and its MAX_INPUT_PIXELS (from the same environment the service would read). Only node: APIs that Bun and Deno
+// also provide. Errors: a message on stderr, exit 1 (2 for a usage error).
+
+import { readFileSync } from 'node:fs';
+import { basename } from 'node:path';
+import process from 'node:process';
+import { parseArgs } from 'node:util';
+import { parseConfig, parseOptions } from '@rtip/contract';
+import type * as Pipeline from '../src/pipeline/process-image.js';
+import type * as Settings from '../src/pipeline/settings.js';
+
+const USAGE = 'usage: pipeline-cpu --image FILE [--query Q] [--iterations N ≥ 1] [--warmup W ≥ 0]';
+
+class UsageError extends Error {}
+
+/** A whole number ≥ `min` from an option's text, or a UsageError naming the option. */
+function count(name: string, text: string, min: number): number {
+  if (!/^[0-9]+$/.test(text) || Number(text) < min) {
+    throw new UsageError(`--${name} must be an integer ≥ ${min}, got ${JSON.stringify(text)}`);
+  }
+  return Number(text);
+}
+
+interface ProbeArgs {
+  image: string;
+  query: string;
+  iterations: number;
+  warmup: number;
+}
+
+function parseProbeArgs(args: string[]): ProbeArgs {
+  let values: Record<string, string | boolean | undefined>;
+  try {
+    ({ values } = parseArgs({
+      args,
+      options: {
+        image: { type: 'string' },
+        query: { type: 'string', default: '' },
+        iterations: { type: 'string', default: '20' },
+        warmup: { type: 'string', default: '3' },
+      },
+      strict: true,
+      allowPositionals: false,
+    }));
+  } catch (err) {
+    throw new UsageError((err as Error).message);
+  }
+  const image = values.image;
+  if (typeof image !== 'string' || image === '') throw new UsageError('--image is required');
+  return {
+    image,
+    query: String(values.query),
+    iterations: count('iterations', String(values.iterations), 1),
+    warmup: count('warmup', String(values.warmup), 0),
+  };
+}
+
+/** The built module `path` (relative to this file), or a message saying to build first. */
+async function built<T>(path: string): Promise<T> {
+  const url = new URL(path, import.meta.url);
+  try {
+    return (await import(url.href)) as T;
+  } catch (err) {
+    throw new Error(`cannot load ${url.pathname} (build first: pnpm build): ${(err as Error).message}`);
+  }
+}
+
+async function main(argv: string[]): Promise<void> {
+  const args = parseProbeArgs(argv);
+  const parsed = parseOptions(new URLSearchParams(args.query));
+  if (!parsed.ok) throw new Error(`--query: ${parsed.error.message}`);
+  const config = parseConfig(process.env, { port: 0, cpus: 1 });
+  if (!config.ok) throw new Error(`invalid configuration: ${config.errors.join('; ')}`);
+  const input = readFileSync(args.image);
+
+  const { processImage } = await built<typeof Pipeline>('../dist/pipeline/process-image.js');
+  const { configureSharp } = await built<typeof Settings>('../dist/pipeline/settings.js');
+  configureSharp(); // the service's sharp settings (index.ts)
+  const limits = { maxInputPixels: config.config.maxInputPixels };
+  const once = () => processImage(input, parsed.options, limits);
+
+  for (let i = 0; i < args.warmup; i++) await once();
+  const cpu0 = process.cpuUsage();
+  const wall0 = performance.now();
+  for (let i = 0; i < args.iterations; i++) await once();
+  const wall = performance.now() - wall0;
+  const cpu = process.cpuUsage(cpu0);
+  const round = (ms: number) => Math.round((ms / args.iterations) * 1000) / 1000;
+  process.stdout.write(
+    `${JSON.stringify({
+      implementation: 'ts',
+      image: basename(args.image),
+      query: args.query,
+      iterations: args.iterations,
+      cpuMsPerImage: round((cpu.user + cpu.system) / 1000),
+      wallMsPerImage: round(wall),
+    })}\n`,
+  );
+}
+
+try {
+  await main(process.argv.slice(2));
+} catch (err) {
+  const usage = err instanceof UsageError;
+  process.stderr.write(`pipeline-cpu: ${(err as Error).message}${usage ? `\n${USAGE}` : ''}\n`);
+  process.exitCode = usage ? 2 : 1;
+}
