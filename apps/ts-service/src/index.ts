@@ -6,7 +6,7 @@
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import os from 'node:os';
-import { DEFAULT_PORTS, parseConfig } from '@rtip/contract';
+import { DEFAULT_PORTS, parseConfig, type ServiceConfig } from '@rtip/contract';
 import type { DestinationStream } from 'pino';
 import type { Admission } from './admission/admission.js';
 import { createApp } from './app.js';
@@ -27,6 +27,40 @@ export class ConfigError extends Error {
   }
 }
 
+/** The service before it listens: its configuration, sharp's settings, the pipeline's worker pool, the deps. */
+export interface Prepared {
+  config: ServiceConfig;
+  deps: AppDeps;
+  /** Not started yet: start it beside the listener, close it after the drain. */
+  pool: PipelinePool;
+}
+
+/**
+ * What every entry does before it listens (run() here, serveOn for Bun and Deno in handlers/server.ts): refuses
+ * arguments, reads the configuration (ConfigError naming every invalid variable), configures sharp and builds the
+ * dependencies with a pool of CONCURRENCY pipeline workers.
+ */
+export function prepare(
+  args: readonly string[],
+  env: Readonly<Record<string, string | undefined>>,
+  stdout: DestinationStream,
+  defaultPort: number,
+): Prepared {
+  if (args.length > 0) {
+    throw new Error(`unexpected arguments ${JSON.stringify(args)}: the configuration is the environment`);
+  }
+  const parsed = parseConfig(env, { port: defaultPort, cpus: os.availableParallelism() });
+  if (!parsed.ok) throw new ConfigError(parsed.errors);
+  const config = parsed.config;
+
+  configureSharp(); // one libvips thread per image, no operation cache (pipeline/settings.ts)
+
+  // The images run on CONCURRENCY worker threads (pipeline/pool.ts), started before the first request needs one.
+  const pool = new PipelinePool(config.concurrency);
+  const deps = createDeps(config, { logger: createLogger(config, stdout), pipeline: pool });
+  return { config, deps, pool };
+}
+
 /**
  * Runs the service. `args` are the process's arguments after the script (it takes none), `env` its environment
  * (the contract's variables), `stdout` where the JSON log lines go.
@@ -44,18 +78,7 @@ export async function run(
   stdout: DestinationStream,
   signal?: AbortSignal,
 ): Promise<void> {
-  if (args.length > 0) {
-    throw new Error(`unexpected arguments ${JSON.stringify(args)}: the configuration is the environment`);
-  }
-  const parsed = parseConfig(env, { port: DEFAULT_PORTS.ts, cpus: os.availableParallelism() });
-  if (!parsed.ok) throw new ConfigError(parsed.errors);
-  const config = parsed.config;
-
-  configureSharp(); // one libvips thread per image, no operation cache (pipeline/settings.ts)
-
-  // The images run on CONCURRENCY worker threads (pipeline/pool.ts), started before the first request needs one.
-  const pool = new PipelinePool(config.concurrency);
-  const deps = createDeps(config, { logger: createLogger(config, stdout), pipeline: pool });
+  const { config, deps, pool } = prepare(args, env, stdout, DEFAULT_PORTS.ts);
   const { logger, lifecycle } = deps;
   let listening: Awaited<ReturnType<typeof listen>>;
   try {

@@ -27,6 +27,18 @@ function packageVersion(name: string): string {
 
 export const SERVICE_VERSION = '0.1.0';
 
+/**
+ * The JavaScript runtime this process runs on, by its own name and version. Bun and Deno emulate Node's
+ * `process.version` (they report the Node version they are compatible with), so they are asked first.
+ */
+export function runtime(
+  global: { Bun?: { version: string }; Deno?: { version: { deno: string } } } = globalThis as object,
+): { name: 'node' | 'bun' | 'deno'; version: string } {
+  if (global.Bun) return { name: 'bun', version: global.Bun.version };
+  if (global.Deno) return { name: 'deno', version: global.Deno.version.deno };
+  return { name: 'node', version: process.version };
+}
+
 export const LIBRARY_VERSIONS = {
   sharp: sharp.versions.sharp ?? 'unknown',
   libvips: sharp.versions.vips,

@@ -3,7 +3,13 @@
 import { openApiText } from '@rtip/contract';
 import { type Context, Hono } from 'hono';
 import type { AppDeps } from '../deps.js';
-import { LIBRARY_VERSIONS, SERVICE_VERSION, sharpSettings, uvThreadpoolSize } from '../runtime-info.js';
+import {
+  LIBRARY_VERSIONS,
+  runtime,
+  SERVICE_VERSION,
+  sharpSettings,
+  uvThreadpoolSize,
+} from '../runtime-info.js';
 import type { AppEnv } from './env.js';
 
 const JSON_TYPE = 'application/json';
@@ -33,7 +39,7 @@ export function opsRoutes(deps: AppDeps): Hono<AppEnv> {
       JSON.stringify({
         implementation: 'ts',
         version: SERVICE_VERSION,
-        runtime: { name: 'node', version: process.version },
+        runtime: runtime(),
         libraries: LIBRARY_VERSIONS,
         limits: {
           maxUploadBytes: config.maxUploadBytes,
