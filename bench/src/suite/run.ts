@@ -14,7 +14,7 @@ import type { Results } from '../results.js';
 import { plannedSeconds, runBenchmark } from '../run.js';
 import { dockerEngineAnswers } from '../services.js';
 import { COMPOSE_FILE } from '../setup.js';
-import { parseTargets, specText } from '../targets.js';
+import { buildNative, implementationsOf, parseTargets, specText } from '../targets.js';
 import { writeReports } from '../write.js';
 import { planMatrix, type SuiteScenario, scenarioLabel, suitePreset } from './matrix.js';
 import { type SuiteResults, suiteResults } from './results.js';
@@ -133,8 +133,13 @@ export async function runSuite(opts: Options, progress: Progress, command: strin
   progress.info(
     `suite (${plan.kind}${plan.kind === 'quick' ? ': not for conclusions' : ''}): ${plan.scenarios.length} scenarios, ${pending.length} to run, about ${Math.round(suiteSeconds(plan, pending) / 60)} min`,
   );
-  const profile = await suiteProfile(dir, plan, progress);
   let built = opts.noBuild;
+  if (!built) {
+    // The profile reads what the build makes (the Go binaries' size and libraries): build before it.
+    await buildNative(implementationsOf(parseTargets(plan.targets.join(','))), (s) => progress.info(s));
+    built = true;
+  }
+  const profile = await suiteProfile(dir, plan, progress);
   for (const [k, s] of pending.entries()) {
     const index = plan.scenarios.findIndex((x) => x.id === s.id) + 1;
     const label = `[${index}/${plan.scenarios.length} ${scenarioLabel(s)}]`;
