@@ -3,7 +3,7 @@
 import os from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
-import { IMPLEMENTATIONS } from '@rtip/contract';
+import { IMPLEMENTATIONS, type Implementation } from '@rtip/contract';
 import { PLAN_DEFAULTS, type PlanSettings } from './plan.js';
 import { BENCH_DIR, IMAGE_NAMES, OP_NAMES, type PhasePreset, SCENARIOS } from './scenario.js';
 import { parseTargets, type TargetSpec } from './targets.js';
@@ -41,13 +41,22 @@ export interface Options {
   cpuConfigs: Array<{ server: string; load: string }>;
 }
 
+/**
+ * What `--quick` runs when --targets is not given: the three JavaScript runtimes and go-vips, their libvips
+ * reference; go is left out (codec cost is not asked) to keep CI's quick runs short: about 95–105 s on 2 cores,
+ * against 116 s for all five and 70 s for the three targets before ts-bun and ts-deno. The reports say which
+ * implementations a quick run left out; `--targets` runs any others.
+ */
+export const QUICK_TARGETS: readonly Implementation[] = ['ts', 'go-vips', 'ts-bun', 'ts-deno'];
+
 export const USAGE = `pnpm bench:compare [options]
 
   --mode docker|native     docker: compose services + k6 from the compose "bench" profile (default when a
                            Docker engine answers); native: build and start the services as pinned processes
   --driver k6|vegeta       default: k6 when a k6 binary is on PATH (or in docker mode), else vegeta
   --targets LIST           comma-separated: ${IMPLEMENTATIONS.join(', ')}, or name=http://host:port for an
-                           external implementation (default: ${IMPLEMENTATIONS.join(',')})
+                           external implementation (default: ${IMPLEMENTATIONS.join(',')}; with --quick
+                           ${QUICK_TARGETS.join(',')})
   --image small|hd|12mp    benchmark image (default hd: 1920×1080 JPEG)
   --op OP                  ${OP_NAMES.join(' | ')} (default grayscale)
   --duration SECONDS       length of each measured fixed-rate/overload phase (default 15, quick 2)
@@ -55,10 +64,12 @@ export const USAGE = `pnpm bench:compare [options]
   --cpus SERVER[/LOAD]     taskset CPU lists, e.g. 1/0 (default) or 2-3/0-1; CONCURRENCY = number of server CPUs
   --out DIR                report folder (default bench/results/<timestamp>)
   --slo-p99-ms MS          p99 latency objective of the capacity search (default ${SCENARIOS.sloP99Ms})
-  --quick                  complete but short run (CI): about 20 s per target plus the builds
+  --quick                  complete but short run (CI): about 20 s per target plus the builds; without
+                           --targets it runs ${QUICK_TARGETS.join(', ')} (not go)
   --no-build               use the services as already built
   --suite [quick]          the matrix: images × ops × server CPUs (1 and all), each scenario a whole run
-                           (about 45 min on 2 cores; quick: two scenarios, about 3 min, not for conclusions);
+                           (about 76 min for the five targets on 2 cores; quick: two scenarios, about 4.5 min,
+                           not for conclusions);
                            --image/--op restrict the matrix, each --cpus SERVER[/LOAD] replaces its CPU settings
   --resume DIR             continue an interrupted suite in DIR (its finished scenarios are kept)
   --plan-rate N            capacity plan: images per second to plan for (default ${PLAN_DEFAULTS.rate})
@@ -164,7 +175,9 @@ export function parseOptions(argv: string[], cores = os.cpus().length, now = new
   const last = cpuConfigs[cpuConfigs.length - 1];
   const serverCpus = last?.server ?? def.server;
   const loadCpus = last?.load ?? def.load;
-  const targets = parseTargets(values.targets ?? IMPLEMENTATIONS.join(','));
+  // A single quick run without --targets runs QUICK_TARGETS; the suite (quick too) runs every implementation.
+  const defaults = quick && !suite && !values.resume ? QUICK_TARGETS : IMPLEMENTATIONS;
+  const targets = parseTargets(values.targets ?? defaults.join(','));
   if (targets.length === 0) throw new Error('--targets: none given');
   if (new Set(targets.map((t) => t.name)).size !== targets.length)
     throw new Error('--targets: names must differ');

@@ -4,7 +4,7 @@ import { cleanupAll, installSignalHandlers } from './cleanup.js';
 import { type Options, parseOptions, USAGE } from './cli.js';
 import { Progress } from './progress.js';
 import { headlineTable } from './report/table.js';
-import { verdictLines } from './report/verdict.js';
+import { jsRuntimeLines, verdictLines } from './report/verdict.js';
 import type { Results } from './results.js';
 import { PreflightError, runBenchmark } from './run.js';
 
@@ -21,6 +21,9 @@ function printSummary(r: Results): void {
   for (const row of h.rows) console.log([row.label, ...row.cells, ...row.ratios].join(' | '));
   console.log('\nVerdict:');
   for (const l of verdictLines(r)) console.log(`- ${l.head}: ${l.text}`);
+  const js = jsRuntimeLines(r);
+  if (js.length) console.log('\nWhich JavaScript runtime leads:');
+  for (const l of js) console.log(`- ${l.head}: ${l.text}`);
 }
 
 export async function main(argv: string[]): Promise<number> {

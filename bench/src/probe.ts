@@ -9,7 +9,7 @@ import type { Implementation } from '@rtip/contract';
 import { $ } from 'zx';
 import type { Scenario } from './scenario.js';
 import { nativeEnv } from './services.js';
-import { RECIPES, type TargetSpec } from './targets.js';
+import { type ProbeSpec, RECIPES, type TargetSpec } from './targets.js';
 
 export type ProbeResult =
   | {
@@ -86,7 +86,7 @@ export interface ProbeRun {
 export async function runProbe(
   t: TargetSpec,
   o: ProbeRun,
-  probe = t.kind === 'external' ? undefined : RECIPES[t.kind].probe,
+  probe: ProbeSpec | undefined = t.kind === 'external' ? undefined : RECIPES[t.kind].probe,
 ): Promise<ProbeResult> {
   if (t.kind === 'external' || !probe) return { status: 'n/a', reason: 'external target: no probe' };
   if (o.mode === 'docker') return { status: 'n/a', reason: 'docker mode: the probe runs natively only' };
@@ -101,6 +101,7 @@ export async function runProbe(
     nothrow: true,
     env: { ...process.env, ...env },
     timeout: '300s',
+    ...(probe.cwd && { cwd: probe.cwd }),
   })`taskset ${args}`;
   const command = `taskset ${args.map((a) => (/[\s&]/.test(a) ? `'${a}'` : a)).join(' ')}`;
   if (r.exitCode !== 0)

@@ -24,10 +24,16 @@ function k6OnPath(): Promise<boolean> {
 
 export async function chooseMode(opts: Options, progress: Progress): Promise<'native' | 'docker'> {
   if (opts.mode === 'auto') {
-    const mode = existsSync(COMPOSE_FILE) && (await dockerEngineAnswers()) ? 'docker' : 'native';
-    progress.info(
-      `mode: ${mode} (${mode === 'native' ? 'no Docker engine answers' : 'Docker engine found'})`,
-    );
+    // Docker only when the compose file has a service for every target (ts-bun and ts-deno may have none yet).
+    const missing = existsSync(COMPOSE_FILE) ? missingComposeServices(opts.targets) : [];
+    const engine = existsSync(COMPOSE_FILE) && (await dockerEngineAnswers());
+    const mode = engine && missing.length === 0 ? 'docker' : 'native';
+    const why = !engine
+      ? 'no Docker engine answers'
+      : missing.length
+        ? `docker-compose.yml has no service ${missing.join(', ')}`
+        : 'Docker engine found';
+    progress.info(`mode: ${mode} (${why})`);
     return mode;
   }
   if (opts.mode === 'docker' && !(await dockerEngineAnswers()))
@@ -35,12 +41,17 @@ export async function chooseMode(opts: Options, progress: Progress): Promise<'na
   return opts.mode;
 }
 
-/** docker mode needs a compose service per implementation: say which are missing before anything starts. */
-export function checkComposeServices(targets: readonly TargetSpec[], composeFile = COMPOSE_FILE): void {
+/** The compose services the targets need and the file lacks. */
+export function missingComposeServices(targets: readonly TargetSpec[], composeFile = COMPOSE_FILE): string[] {
   const doc = parseYaml(readFileSync(composeFile, 'utf8')) as { services?: Record<string, unknown> };
-  const missing = implementationsOf(targets)
+  return implementationsOf(targets)
     .map((k) => RECIPES[k].composeService)
     .filter((svc) => !doc.services?.[svc]);
+}
+
+/** docker mode needs a compose service per implementation: say which are missing before anything starts. */
+export function checkComposeServices(targets: readonly TargetSpec[], composeFile = COMPOSE_FILE): void {
+  const missing = missingComposeServices(targets, composeFile);
   if (missing.length) {
     throw new Error(
       `--mode docker: ${path.relative(REPO_DIR, composeFile)} has no service ${missing.join(', ')} (use --mode native or leave those targets out)`,

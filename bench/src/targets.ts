@@ -22,21 +22,34 @@ export interface TargetSpec {
 export interface Recipe {
   /** The file the build must produce (the binary, or the TS service's entry). */
   artifact: string;
-  /** Native command line (before taskset). */
+  /** Native command line (before taskset); it runs in the repository root. */
   command: string[];
+  /**
+   * The language runtime the command needs besides the artifact (Bun, Deno), when it is not the harness's own
+   * node: checked with the artifacts, so a missing one stops the run before anything starts.
+   */
+  runtime?: { name: string; binary: string };
   /** Extra env the implementation ships with (its start script and Dockerfile set the same). */
   env: Record<string, string>;
   /** Workspace package whose `build` script produces the artifact. */
   buildPackage: string;
   /** Service name in docker-compose.yml. */
   composeService: string;
-  /**
-   * The implementation's in-process pipeline probe (it prints one JSON line with CPU ms per image; see
-   * src/probe.ts): `file` must exist for it to run, `command` runs it (before taskset and its arguments).
-   */
-  probe: { file: string; command: string[] };
+  /** The implementation's in-process pipeline probe. */
+  probe: ProbeSpec;
   /** How the implementation profile finds its code, dependencies, native libraries and build. */
   profile: ProfileRecipe;
+}
+
+/**
+ * The implementation's in-process pipeline probe (it prints one JSON line with CPU ms per image; see
+ * src/probe.ts): `file` must exist for it to run, `command` runs it (before taskset and its arguments), in `cwd`
+ * when given (else the harness's own).
+ */
+export interface ProbeSpec {
+  file: string;
+  command: string[];
+  cwd?: string;
 }
 
 export interface ProfileRecipe {
@@ -56,8 +69,28 @@ export const TS_ENTRY = path.join(REPO_DIR, 'apps', 'ts-service', 'dist', 'main.
 export const GO_PROBE = path.join(REPO_DIR, 'go-service', 'bin', 'pipeline-cpu');
 export const GO_VIPS_PROBE = path.join(REPO_DIR, 'go-service', 'bin', 'pipeline-cpu-vips');
 export const TS_PROBE = path.join(REPO_DIR, 'apps', 'ts-service', 'bench', 'pipeline-cpu.ts');
+// The same app on Bun.serve and Deno.serve (apps/ts-service/RUNTIMES.md); start.sh starts them as shipped.
+export const TS_BUN_ENTRY = path.join(REPO_DIR, 'apps', 'ts-service', 'dist', 'main-bun.js');
+export const TS_DENO_ENTRY = path.join(REPO_DIR, 'apps', 'ts-service', 'dist', 'main-deno.js');
 const GO_DIR = path.join(REPO_DIR, 'go-service');
 const TS_DIR = path.join(REPO_DIR, 'apps', 'ts-service');
+
+/**
+ * A runtime binary: the project's pinned one (`.tools/bin`, put there by scripts/setup.sh), else the first on
+ * PATH, else the bare name (checkArtifacts then says it is missing).
+ */
+export function runtimeBinary(name: string, pathEnv = process.env.PATH ?? ''): string {
+  const pinned = path.join(REPO_DIR, '.tools', 'bin', name);
+  if (existsSync(pinned)) return pinned;
+  for (const dir of pathEnv.split(path.delimiter).filter(Boolean)) {
+    const file = path.join(dir, name);
+    if (existsSync(file)) return file;
+  }
+  return name;
+}
+
+export const BUN = runtimeBinary('bun');
+export const DENO = runtimeBinary('deno');
 
 /** A Go build from nothing: an empty GOCACHE, so the standard library and every dependency compile too. */
 function goCleanBuild(tags: string[], cgo: boolean): CleanBuild {
@@ -94,6 +127,30 @@ export const TS_MALLOC_ENV: Readonly<Record<string, string>> = Object.fromEntrie
   [...readStartScriptDefaults(TS_START_SCRIPT)].filter(([name]) => name.startsWith('MALLOC_')),
 );
 
+/**
+ * The TypeScript targets share one package (same sources, dependencies, build and deployable); each counts the
+ * app's tree without the other runtimes' own files (RUNTIME_FILES in src/profile/layers.ts) and loads its own
+ * runtime binary besides sharp's addon.
+ */
+const tsProfile = (target: string, runtimeBin: string): ProfileRecipe => ({
+  sources: { kind: 'tree', dir: 'apps/ts-service/src', runtime: target },
+  deps: { kind: 'npm', dir: TS_DIR, pkg: '@rtip/ts-service' },
+  nativeFiles: () => [runtimeBin, ...sharpAddons(TS_DIR)],
+  cleanBuild: {
+    cwd: TS_DIR,
+    command: (out) => [
+      path.join(TS_DIR, 'node_modules', '.bin', 'tsc'),
+      '-p',
+      'tsconfig.build.json',
+      '--outDir',
+      out,
+    ],
+    env: () => ({}),
+    note: 'tsc of the service into an empty folder (its workspace dependencies are already built JavaScript)',
+  },
+  deployable: { kind: 'pnpm-deploy', pkg: '@rtip/ts-service' },
+});
+
 /** A Record over the contract's type: a new implementation in the contract fails typecheck here until described. */
 export const RECIPES: Record<Implementation, Recipe> = {
   go: {
@@ -113,24 +170,7 @@ export const RECIPES: Record<Implementation, Recipe> = {
     composeService: 'ts-service',
     // The same node binary as the service, so the probe runs the same V8 and the same sharp build.
     probe: { file: TS_PROBE, command: [process.execPath, TS_PROBE] },
-    profile: {
-      sources: { kind: 'tree', dir: 'apps/ts-service/src' },
-      deps: { kind: 'npm', dir: TS_DIR, pkg: '@rtip/ts-service' },
-      nativeFiles: () => [process.execPath, ...sharpAddons(TS_DIR)],
-      cleanBuild: {
-        cwd: TS_DIR,
-        command: (out) => [
-          path.join(TS_DIR, 'node_modules', '.bin', 'tsc'),
-          '-p',
-          'tsconfig.build.json',
-          '--outDir',
-          out,
-        ],
-        env: () => ({}),
-        note: 'tsc of the service into an empty folder (its workspace dependencies are already built JavaScript)',
-      },
-      deployable: { kind: 'pnpm-deploy', pkg: '@rtip/ts-service' },
-    },
+    profile: tsProfile('ts', process.execPath),
   },
   'go-vips': {
     artifact: GO_VIPS_BIN,
@@ -140,6 +180,29 @@ export const RECIPES: Record<Implementation, Recipe> = {
     composeService: 'go-vips',
     probe: { file: GO_VIPS_PROBE, command: [GO_VIPS_PROBE] },
     profile: goProfile(['vips'], true, GO_VIPS_BIN),
+  },
+  // Bun and Deno start through the service's start script (its flags, its cwd for Deno, its malloc settings, which
+  // the harness also sets); BUN and DENO pick the pinned binaries. The probe runs on the same binary, in the app's
+  // folder, where Deno finds the app's node_modules through its package.json.
+  'ts-bun': {
+    artifact: TS_BUN_ENTRY,
+    command: ['sh', TS_START_SCRIPT, 'bun'],
+    runtime: { name: 'bun', binary: BUN },
+    env: { ...TS_MALLOC_ENV, BUN },
+    buildPackage: '@rtip/ts-service',
+    composeService: 'ts-bun',
+    probe: { file: TS_PROBE, command: [BUN, TS_PROBE], cwd: TS_DIR },
+    profile: tsProfile('ts-bun', BUN),
+  },
+  'ts-deno': {
+    artifact: TS_DENO_ENTRY,
+    command: ['sh', TS_START_SCRIPT, 'deno'],
+    runtime: { name: 'deno', binary: DENO },
+    env: { ...TS_MALLOC_ENV, DENO },
+    buildPackage: '@rtip/ts-service',
+    composeService: 'ts-deno',
+    probe: { file: TS_PROBE, command: [DENO, 'run', '-A', TS_PROBE], cwd: TS_DIR },
+    profile: tsProfile('ts-deno', DENO),
   },
 };
 
@@ -181,23 +244,35 @@ export async function buildNative(kinds: Implementation[], log: (s: string) => v
 }
 
 /**
- * Every implementation's artifact must exist before anything starts; a missing one names the file, the build
- * that should make it and how to leave that target out.
+ * Every implementation's artifact (and the runtime it runs on, for Bun and Deno) must exist before anything
+ * starts; a missing one names the file, what should make it and how to leave that target out.
  */
 export function checkArtifacts(
   targets: readonly TargetSpec[],
   exists: (file: string) => boolean = existsSync,
 ): void {
   const kinds = implementationsOf(targets);
-  const missing = kinds.filter((k) => !exists(RECIPES[k].artifact));
-  if (missing.length === 0) return;
+  const lines = kinds.flatMap((k) => {
+    const r = RECIPES[k];
+    return [
+      ...(exists(r.artifact)
+        ? []
+        : [
+            `  ${k}: ${path.relative(REPO_DIR, r.artifact)} does not exist (made by \`pnpm --filter ${r.buildPackage} build\`)`,
+          ]),
+      ...(!r.runtime || exists(r.runtime.binary)
+        ? []
+        : [
+            `  ${k}: no ${r.runtime.name} binary in .tools/bin or on PATH (\`bash scripts/setup.sh\` puts the pinned one in .tools/bin)`,
+          ]),
+    ];
+  });
+  if (lines.length === 0) return;
+  const missing = kinds.filter((k) => lines.some((l) => l.startsWith(`  ${k}: `)));
   const others = targets.filter((t) => !missing.includes(t.kind as Implementation)).map(specText);
-  const lines = missing.map(
-    (k) =>
-      `  ${k}: ${path.relative(REPO_DIR, RECIPES[k].artifact)} does not exist (made by \`pnpm --filter ${RECIPES[k].buildPackage} build\`)`,
-  );
+  const fix = lines.some((l) => l.includes(' binary in .tools/bin')) ? 'install or build it' : 'build it';
   const hint = others.length
-    ? `build it, or leave ${missing.join(', ')} out: --targets ${others.join(',')}`
-    : 'build it first';
+    ? `${fix}, or leave ${missing.join(', ')} out: --targets ${others.join(',')}`
+    : `${fix} first`;
   throw new Error(`cannot start ${missing.join(', ')}:\n${lines.join('\n')}\n${hint}`);
 }

@@ -1,11 +1,12 @@
-// End to end: `pnpm bench:compare --quick` against the native services, as CI runs it. go-vips joins when its
-// binary was built (the go-service build makes it once libvips linking is in place); go and ts always run.
+// End to end: `pnpm bench:compare --quick` against the native services, as CI runs it: its own targets
+// (QUICK_TARGETS: ts, go-vips, ts-bun, ts-deno), each when built and its runtime is there (Bun and Deno:
+// scripts/setup.sh pins them in .tools/bin); ts always runs. go runs end to end in the suite below.
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { IMPLEMENTATIONS } from '@rtip/contract';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { QUICK_TARGETS } from '../src/cli.js';
 import { VegetaDriver } from '../src/drivers/vegeta.js';
 import { comparisons } from '../src/report/comparisons.js';
 import { RESULTS_VERSION } from '../src/results.js';
@@ -37,9 +38,15 @@ describe.skipIf(missing.length > 0)('pnpm bench:compare --quick (native services
     // Build first (turbo-cached when `pnpm test` already built them), so the timed run is the benchmark itself.
     await buildNative(['go', 'ts'], () => {});
     await new VegetaDriver().prepare();
-    targets = IMPLEMENTATIONS.filter((k) => existsSync(RECIPES[k].artifact));
-    if (!targets.includes('go-vips'))
-      console.warn('\nbench e2e: go-vips is not built, running go and ts only\n');
+    targets = QUICK_TARGETS.filter((k) => {
+      const r = RECIPES[k];
+      return existsSync(r.artifact) && (!r.runtime || existsSync(r.runtime.binary));
+    });
+    const left = QUICK_TARGETS.filter((k) => !targets.includes(k));
+    if (left.length)
+      console.warn(
+        `\nbench e2e: ${left.join(', ')} not built or without a runtime, running ${targets.join(', ')}\n`,
+      );
     const t0 = Date.now();
     const r = spawnSync(
       process.execPath,
@@ -88,6 +95,12 @@ describe.skipIf(missing.length > 0)('pnpm bench:compare --quick (native services
         'recovery',
       ]);
       expect(t.info.implementation, t.name).toBe(t.name);
+      const runtime = { go: 'go', 'go-vips': 'go', ts: 'node', 'ts-bun': 'bun', 'ts-deno': 'deno' }[
+        t.name as string
+      ];
+      expect(t.info.runtime.name, t.name).toBe(runtime);
+      // The TS probe runs on each target's own runtime (node, bun, deno run -A).
+      if (t.name.startsWith('ts')) expect(t.probe.status, `${t.name}: ${t.probe.reason}`).toBe('ok');
       const fixed = t.phases[0].trials[0];
       expect(fixed.stats.sent + fixed.stats.dropped).toBe(fixed.stats.expected);
       expect(fixed.resources.serverCpuS).toBeGreaterThan(0);
@@ -115,6 +128,11 @@ describe.skipIf(missing.length > 0)('pnpm bench:compare --quick (native services
     expect(md).toContain(header);
     expect(md).toContain('_native · vegeta · open loop · quick · CI_');
     expect(run.stdout).toContain('Verdict:');
+    expect(md).toContain('\n## Deviations from the contract\n');
+    if (targets.filter((t) => t.startsWith('ts')).length > 1) {
+      expect(md).toContain('**Which JavaScript runtime leads**');
+      expect(run.stdout).toContain('Which JavaScript runtime leads:');
+    }
   });
 });
 

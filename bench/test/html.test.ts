@@ -5,7 +5,7 @@ import path from 'node:path';
 import { chromium, type Page } from 'playwright-core';
 import { describe, expect, it } from 'vitest';
 import { writeReports } from '../src/compare.js';
-import { verdictLines } from '../src/report/verdict.js';
+import { jsRuntimeLines, verdictLines } from '../src/report/verdict.js';
 import { BENCH_DIR, SCENARIOS } from '../src/scenario.js';
 import { writeSuiteReports } from '../src/suite/write.js';
 import { loadFixture } from './fixture.js';
@@ -73,7 +73,7 @@ describe('report.html in headless Chromium', () => {
         const verdict = page.locator('section#verdict');
         expect(await verdict.isVisible()).toBe(true);
         const items = await verdict.locator('ul.verdict > li').allInnerTexts();
-        expect(items).toEqual(verdictLines(r).map((l) => `${l.head}: ${l.text}`));
+        expect(items).toEqual([...verdictLines(r), ...jsRuntimeLines(r)].map((l) => `${l.head}: ${l.text}`));
         const top = async (sel: string) => (await page.locator(sel).boundingBox())?.y ?? Number.NaN;
         expect(await top('section#verdict')).toBeLessThan(await top('section#run'));
         expect(await top('section#verdict')).toBeLessThan(1000); // on the first screen

@@ -122,6 +122,16 @@ describe('pipeline probe', () => {
       warmup: 1,
     });
     if (r.status === 'ok') expect(r.command).toContain(`taskset -c 0 ${ok} --image`);
+    // A probe with a cwd (Bun's and Deno's run in the app's folder) runs there.
+    const here = path.join(dir, 'here.sh');
+    writeFileSync(here, `#!/bin/sh\n[ "$(pwd)" = "${dir}" ] || exit 4\nexec ${ok}\n`);
+    chmodSync(here, 0o755);
+    expect((await runProbe({ name: 'go', kind: 'go' }, run, { file: here, command: [here] })).status).toBe(
+      'failed',
+    );
+    expect(
+      (await runProbe({ name: 'go', kind: 'go' }, run, { file: here, command: [here], cwd: dir })).status,
+    ).toBe('ok');
     expect(await runProbe({ name: 'go', kind: 'go' }, run, { file: bad, command: [bad] })).toEqual({
       status: 'failed',
       reason: 'exit 3: cannot decode',

@@ -4,11 +4,13 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { folderBytes } from '../src/profile/build.js';
-import { profileFiles, walk } from '../src/profile/code.js';
+import { codeProfile, profileFiles, sourceFiles, walk } from '../src/profile/code.js';
 import { goDependencies, isSystemLibrary, lddLibraries, npmDependencies } from '../src/profile/deps.js';
-import { globRegExp, LAYER_TABLE, layerOf } from '../src/profile/layers.js';
+import { globRegExp, LAYER_TABLE, layerOf, otherRuntimeFiles, RUNTIME_FILES } from '../src/profile/layers.js';
 import { countLines, isGenerated, languageOf } from '../src/profile/loc.js';
+import { profileTable } from '../src/report/profile.js';
 import { BENCH_DIR } from '../src/scenario.js';
+import { syntheticProfile } from './synthetic-suite.js';
 
 const TREE = path.join(BENCH_DIR, 'test', 'fixtures', 'profile-tree');
 
@@ -103,6 +105,61 @@ describe('code profile of the fixture tree', () => {
     });
     expect(p.byLayer['HTTP edge']).toMatchObject({ comment: 8, blank: 4 });
     expect(p.generated).toEqual(['go-service/internal/contract/contract_gen.go']);
+  });
+});
+
+describe('the TypeScript targets: one tree, each runtime’s own server and entry', () => {
+  it('each TS target leaves out the other runtimes’ own files; ts-bun and ts-deno share server.ts', () => {
+    expect(otherRuntimeFiles('ts')).toEqual(
+      new Set([
+        'apps/ts-service/src/main-bun.ts',
+        'apps/ts-service/src/handlers/server.ts',
+        'apps/ts-service/src/handlers/server-bun.ts',
+        'apps/ts-service/src/main-deno.ts',
+        'apps/ts-service/src/handlers/server-deno.ts',
+      ]),
+    );
+    expect(otherRuntimeFiles('ts-bun')).toEqual(
+      new Set([
+        'apps/ts-service/src/main.cts',
+        'apps/ts-service/src/handlers/serve.ts',
+        'apps/ts-service/src/main-deno.ts',
+        'apps/ts-service/src/handlers/server-deno.ts',
+      ]),
+    );
+    for (const files of Object.values(RUNTIME_FILES))
+      for (const f of files) expect(layerOf(f), f).toBe('HTTP edge'); // the one layer table still decides
+  });
+
+  it('counts the tree without the other runtimes’ files and names the target’s own (fixture serve.ts: Node’s)', async () => {
+    const tree = { kind: 'tree' as const, dir: 'apps/ts-service/src' };
+    const all = await sourceFiles(TREE, tree);
+    expect(all).toContain('apps/ts-service/src/handlers/serve.ts');
+    expect(await sourceFiles(TREE, { ...tree, runtime: 'ts' })).toEqual(all);
+    expect(await sourceFiles(TREE, { ...tree, runtime: 'ts-bun' })).toEqual(
+      all.filter((f) => f !== 'apps/ts-service/src/handlers/serve.ts'),
+    );
+    const node = await codeProfile(TREE, { ...tree, runtime: 'ts' });
+    expect(node.own).toEqual({ code: 5, files: ['apps/ts-service/src/handlers/serve.ts'] });
+    const bun = await codeProfile(TREE, { ...tree, runtime: 'ts-bun' });
+    expect(bun.own).toEqual({ code: 0, files: [] });
+    expect(bun.total.files).toBe(node.total.files - 1);
+    expect((await codeProfile(TREE, tree)).own).toBeUndefined();
+  });
+
+  it('the profile table has a row for it, blank for the Go targets', () => {
+    const go = syntheticProfile(1451, []);
+    const ts = syntheticProfile(0, []);
+    if ('value' in ts.code)
+      ts.code.value.own = {
+        code: 120,
+        files: ['apps/ts-service/src/main.cts', 'apps/ts-service/src/handlers/serve.ts'],
+      };
+    const t = profileTable(['go', 'ts'], { go, ts }, {}, 'test');
+    expect(t.rows.find((r) => r.label.startsWith('lines of code: this runtime’s own'))?.cells).toEqual([
+      '—',
+      '120 (main.cts, serve.ts)',
+    ]);
   });
 });
 

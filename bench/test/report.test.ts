@@ -1,11 +1,13 @@
 import { mkdtempSync, readFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { DEVIATIONS } from '@rtip/contract';
 import { describe, expect, it } from 'vitest';
 import { toJson, writeReports } from '../src/compare.js';
 import { timeline } from '../src/report/charts.js';
 import { columnTitle, comparisons } from '../src/report/comparisons.js';
-import { reportDocument } from '../src/report/document.js';
+import { deviationsTable } from '../src/report/deviations.js';
+import { reportDocument, runtimeText } from '../src/report/document.js';
 import { renderHtml } from '../src/report/html.js';
 import { renderMarkdown } from '../src/report/markdown.js';
 import { esc, lineChart, logTicks, niceTicks } from '../src/report/svg.js';
@@ -57,7 +59,16 @@ describe('report writers (from a real run’s results.json)', () => {
     expect(md).toMatch(
       new RegExp(`^# Image service benchmark: ${names.join(' vs ')}\n\n_native · vegeta · open loop`),
     );
-    const order = ['## Verdict', '## Run', '## Headline', '## Phases', '## Capacity search', '## Method'];
+    const order = [
+      '## Verdict',
+      '## Run',
+      '## Headline',
+      '## Phases',
+      '## Implementation profile',
+      '## Deviations from the contract',
+      '## Capacity search',
+      '## Method',
+    ];
     const at = order.map((h) => md.indexOf(`\n${h}\n`));
     expect(at.every((x) => x > 0)).toBe(true);
     expect([...at].sort((a, b) => a - b)).toEqual(at);
@@ -212,5 +223,60 @@ describe('svg charts', () => {
   });
   it('says "no data" instead of drawing an empty frame', () => {
     expect(lineChart({ ...base, series: [] })).toContain('no data');
+  });
+});
+
+describe('runtimes and deviations in the reports', () => {
+  const bunInfo = {
+    implementation: 'ts-bun',
+    runtime: { name: 'bun', version: '1.4.4' },
+    libraries: { sharp: '0.35.5', libvips: '8.18.7' },
+  };
+  const denoInfo = { ...bunInfo, implementation: 'ts-deno', runtime: { name: 'deno', version: '2.9.6' } };
+  const five = () => {
+    const r = loadFixture();
+    const ts = r.targets.find((t) => t.name === 'ts');
+    if (!ts) throw new Error('fixture without ts');
+    return {
+      ...r,
+      targets: [
+        ...r.targets,
+        { ...ts, name: 'ts-bun', kind: 'ts-bun', info: bunInfo },
+        { ...ts, name: 'ts-deno', kind: 'ts-deno', info: denoInfo },
+      ],
+    };
+  };
+
+  it('the run block names every target’s runtime and libvips from its /info', () => {
+    expect(runtimeText(bunInfo)).toBe('bun 1.4.4, libvips 8.18.7');
+    expect(runtimeText({ runtime: { name: 'go', version: 'go1.26.8' } })).toBe('go1.26.8');
+    expect(runtimeText({ error: 'GET /info: 404' })).toBe('n/a (no runtime in /info)');
+    const md = renderMarkdown(five());
+    expect(md).toContain(
+      "| Runtimes | go: go1.26.8; ts: node v26.12.1, libvips 8.18.7; go-vips: go1.26.8, libvips 8.18.7; ts-bun: bun 1.4.4, libvips 8.18.7; ts-deno: deno 2.9.6, libvips 8.18.7 (each target's /info) |",
+    );
+  });
+
+  it('prints the contract’s deviations of the targets in the run, in both reports, and none for the others', () => {
+    const r = five();
+    const md = renderMarkdown(r);
+    const html = renderHtml(r);
+    const listed = DEVIATIONS.filter((d) => d.target === 'ts-bun' || d.target === 'ts-deno');
+    expect(listed.length).toBeGreaterThan(0);
+    expect(md).toContain('\n## Deviations from the contract\n');
+    expect(md).toContain(
+      '| target | contract point | what happens instead | doc / issue |\n|---|---|---|---|\n',
+    );
+    expect(md.indexOf('## Deviations')).toBeGreaterThan(md.indexOf('## Implementation profile'));
+    for (const d of listed) {
+      const links = d.links.length ? d.links.join(' ') : 'none found';
+      expect(md).toContain(`| ${d.target} | ${d.point.replaceAll('|', '\\|')} | ${d.instead} | ${links} |`);
+      expect(html).toContain(`<td>${esc(d.instead)}</td>`);
+    }
+    expect(deviationsTable(['ts-bun']).rows.map((x) => x.label)).toEqual(
+      DEVIATIONS.filter((d) => d.target === 'ts-bun').map(() => 'ts-bun'),
+    );
+    const three = renderMarkdown(loadFixture());
+    expect(three).toContain('None documented for go, ts, go-vips (`DEVIATIONS` of @rtip/contract).');
   });
 });

@@ -3,6 +3,7 @@
 import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { DEVIATIONS } from '@rtip/contract';
 import { describe, expect, it } from 'vitest';
 import { parseOptions } from '../src/cli.js';
 import { renderDocumentMarkdown } from '../src/report/markdown.js';
@@ -62,17 +63,19 @@ describe('matrix planning', () => {
     expect(defaultCpuConfigs(8).map((c) => c.server)).toEqual(['1', '0-7']);
   });
 
-  it('the default suite fits about 45 minutes for three targets, quick about 3', () => {
+  it('the default suite (five targets) is planned at about 76 minutes, three targets about 46, quick about 4.5', () => {
+    const minutes = (argv: string[]) => {
+      const plan = newPlan(parseOptions(argv, 2, now), 'test', 2, now);
+      return suiteSeconds(plan, plan.scenarios) / 60;
+    };
     const full = newPlan(parseOptions(['--suite'], 2, now), 'test', 2, now);
-    const quick = newPlan(parseOptions(['--suite', 'quick'], 2, now), 'test', 2, now);
     expect(full.kind).toBe('full');
-    expect(quick.kind).toBe('quick');
-    const fullMin = suiteSeconds(full, full.scenarios) / 60;
-    const quickMin = suiteSeconds(quick, quick.scenarios) / 60;
-    expect(fullMin).toBeGreaterThan(35);
-    expect(fullMin).toBeLessThan(50);
-    expect(quickMin).toBeGreaterThan(1.5);
-    expect(quickMin).toBeLessThan(4);
+    expect(full.targets).toEqual(['go', 'ts', 'go-vips', 'ts-bun', 'ts-deno']);
+    expect(newPlan(parseOptions(['--suite', 'quick'], 2, now), 'test', 2, now).kind).toBe('quick');
+    expect(minutes(['--suite'])).toBeCloseTo(76.4, 0);
+    expect(minutes(['--suite', '--targets', 'go,ts,go-vips'])).toBeCloseTo(46.4, 0);
+    expect(minutes(['--suite', 'quick'])).toBeCloseTo(4.5, 0);
+    expect(minutes(['--suite', 'quick', '--targets', 'go,ts,go-vips'])).toBeCloseTo(2.8, 0);
   });
 
   it('options: --suite alone is full, with --quick quick, several --cpus only with --suite, results folder named suite-…', () => {
@@ -222,5 +225,26 @@ describe('suite report', () => {
     expect(md).toMatch(
       /Server CPU ms per image[\s\S]*\| hd × grayscale, 1 CPU @ 16 req\/s \| 40\.00 \| 30\.00 \| ts 1\.33× \|/,
     );
+  });
+});
+
+describe('suite report: runtimes and deviations', () => {
+  it('names each target’s runtime from its /info and prints the contract’s deviations of its targets', () => {
+    const s = twoScenarioSuite({ go: [26, 46], ts: [36, 50] });
+    const md = renderDocumentMarkdown(suiteDocument(s));
+    // The hand-made results' /info has no runtime; a real run's has (see the single report's test).
+    expect(md).toContain(
+      "| Runtimes | go: n/a (no runtime in /info); ts: n/a (no runtime in /info) (each target's /info, first finished scenario) |",
+    );
+    expect(md).toContain('None documented for go, ts (`DEVIATIONS` of @rtip/contract).');
+    const { runtimes: _, ...old } = s;
+    expect(renderDocumentMarkdown(suiteDocument(old))).toContain(
+      '| Runtimes | n/a (not recorded by this suite) |',
+    );
+    const withDeno = { ...s, method: { ...s.method, targets: [...s.method.targets, 'ts-deno'] } };
+    const rows = renderDocumentMarkdown(suiteDocument(withDeno))
+      .split('\n')
+      .filter((l) => l.startsWith('| ts-deno | '));
+    expect(rows).toHaveLength(DEVIATIONS.filter((d) => d.target === 'ts-deno').length);
   });
 });

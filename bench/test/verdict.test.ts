@@ -4,7 +4,17 @@ import { badges } from '../src/report/document.js';
 import { renderHtml } from '../src/report/html.js';
 import { renderMarkdown } from '../src/report/markdown.js';
 import { headlineTable, phaseTables } from '../src/report/table.js';
-import { pairWords, questionsNote, ranked, verdictLines } from '../src/report/verdict.js';
+import {
+  jsRuntimeLines,
+  jsRuntimesNote,
+  pairWords,
+  questionsNote,
+  rangesOverlap,
+  ranked,
+  verdictCaveat,
+  verdictLines,
+} from '../src/report/verdict.js';
+import { spread } from '../src/stats.js';
 import { results, target } from './synthetic.js';
 
 // Figures shaped like the README's full run: ts wins capacity, latency and CPU; go wins start-up and memory.
@@ -95,7 +105,7 @@ describe('verdict wording', () => {
       'go 23, go-vips 60, ts 131 (peak RSS in MiB at 16 req/s) — runtime cost: go-vips uses 2.2× less memory than ts; codec cost: go uses 2.6× less memory than go-vips.',
     );
     expect(questionsNote(r)).toBe(
-      'Runtime cost compares ts with go-vips (same libvips codec, different runtime); codec cost compares go with go-vips (same Go runtime, different codec).',
+      'Runtime cost compares ts with go-vips (same libvips codec, Node.js vs Go); codec cost compares go with go-vips (same Go runtime, different codec).',
     );
     expect(questionsNote(results([go, ts]))).toBeUndefined();
   });
@@ -199,9 +209,146 @@ describe('badge and placement', () => {
     expect(md.indexOf('## Verdict')).toBeLessThan(md.indexOf('## Run'));
     expect(md.indexOf('## Verdict')).toBeLessThan(md.indexOf('## Headline'));
     expect(html.indexOf('id="verdict"')).toBeLessThan(html.indexOf('id="run"'));
-    expect(md).toContain('Quick run (3 trials × 15 s per measured phase): indicative only');
+    expect(md).toContain(
+      'Quick run (3 trials × 15 s per measured phase; ts-bun and ts-deno not run: `--targets` adds them): indicative only, not for conclusions.',
+    );
+    expect(verdictCaveat(results(five, { quick: true }))).toBe(
+      'Quick run (3 trials × 15 s per measured phase): indicative only, not for conclusions.',
+    );
+    expect(verdictCaveat(results([ts, goVips, tsBun, tsDeno], { quick: true }))).toMatch(
+      /; go not run: `--targets` adds it\): indicative only, not for conclusions\.$/,
+    );
+    expect(verdictCaveat(results([go, ts]))).toMatch(/^Medians of 3 trials/);
     for (const l of verdictLines(r)) {
       expect(md).toContain(`- **${l.head}**: ${l.text}`);
+      expect(html).toContain(
+        `<strong>${l.head}</strong>: ${l.text.replace(/&/g, '&amp;').replace(/>/g, '&gt;').replace(/</g, '&lt;')}`,
+      );
+    }
+  });
+});
+
+// The one app on three JavaScript runtimes beside the two Go builds: ts-bun leads capacity, ts-deno ties go-vips.
+const tsBun = target('ts-bun', { capacity: 47, startupMs: 60, p50: 19, p99: 36, cpuMs: 21, rssMiB: 110 });
+const tsDeno = target('ts-deno', {
+  capacity: 40,
+  startupMs: 140,
+  p50: 25,
+  p99: 45,
+  cpuMs: 24.5,
+  rssMiB: 150,
+});
+const five = [go, ts, goVips, tsBun, tsDeno];
+
+/** The same target with its p50 at the highest fixed load spread over three trials. */
+function withP50Trials(t: ReturnType<typeof target>, values: number[]): ReturnType<typeof target> {
+  const phases = t.phases.map((p) =>
+    p.name === 'fixed-80%' ? { ...p, summary: { ...p.summary, p50: spread(values) } } : p,
+  );
+  return { ...t, phases };
+}
+
+describe('five targets: the JavaScript runtimes and go-vips', () => {
+  it('asks runtime cost of each JavaScript runtime against go-vips and codec cost of go: one column per target', () => {
+    const names = five.map((t) => t.name);
+    expect(comparisons(names).map((c) => `${c.first}/${c.second} ${c.question}`)).toEqual([
+      'ts/go-vips runtime cost',
+      'ts-bun/go-vips runtime cost',
+      'ts-deno/go-vips runtime cost',
+      'go/go-vips codec cost',
+    ]);
+    const h = headlineTable(results(five));
+    expect(h.header).toEqual([
+      'figure',
+      ...names,
+      'ts vs go-vips (runtime cost)',
+      'ts-bun vs go-vips (runtime cost)',
+      'ts-deno vs go-vips (runtime cost)',
+      'go vs go-vips (codec cost)',
+    ]);
+    expect(h.rows.find((x) => x.label.startsWith('capacity'))?.ratios).toEqual([
+      'ts 1.10×',
+      'ts-bun 1.21×',
+      '≈ 1.03×',
+      'go-vips 1.22×',
+    ]);
+    // Without go-vips no question applies: the first target against each other one.
+    expect(comparisons(['ts', 'ts-bun', 'ts-deno'])).toEqual([
+      { first: 'ts', second: 'ts-bun' },
+      { first: 'ts', second: 'ts-deno' },
+    ]);
+  });
+
+  it('the main verdict says each runtime against go-vips; the note groups the pairs by question', () => {
+    const r = results(five);
+    expect(line(verdictLines(r), 'Capacity')).toBe(
+      'ts-bun 47, ts 43, ts-deno 40, go-vips 39, go 32 (images per second at p99 ≤ 500 ms, each on 1 CPU) — runtime cost: ts serves 1.10× more images per second than go-vips; runtime cost: ts-bun serves 1.21× more images per second than go-vips; runtime cost: ts-deno and go-vips are about equal (1.03×); codec cost: go-vips serves 1.22× more images per second than go.',
+    );
+    expect(questionsNote(r)).toBe(
+      'Runtime cost compares ts with go-vips (same libvips codec, Node.js vs Go), ts-bun with go-vips (same libvips codec, Bun vs Go) and ts-deno with go-vips (same libvips codec, Deno vs Go); codec cost compares go with go-vips (same Go runtime, different codec).',
+    );
+  });
+
+  it('one line per figure says which JavaScript runtime leads and by how much', () => {
+    const lines = jsRuntimeLines(results(five));
+    expect(lines.map((l) => l.head)).toEqual([
+      'Capacity',
+      'Median latency at 16 req/s',
+      'p99 latency at 16 req/s',
+      'CPU per image',
+      'Overhead per request',
+      'Memory',
+      'Start-up',
+    ]);
+    expect(line(lines, 'Capacity')).toBe(
+      'ts-bun 47, ts 43, ts-deno 40 (images per second at p99 ≤ 500 ms, each on 1 CPU) — ts-bun leads: ts-bun serves 1.09× more images per second than ts; ts-bun serves 1.18× more images per second than ts-deno.',
+    );
+    expect(line(lines, 'Memory')).toBe(
+      'ts-bun 110, ts 131, ts-deno 150 (peak RSS in MiB at 16 req/s) — ts-bun leads: ts-bun uses 1.19× less memory than ts; ts-bun uses 1.36× less memory than ts-deno.',
+    );
+    // No probe in these results: the overhead is named missing, never guessed.
+    expect(line(lines, 'Overhead')).toBe(
+      'ts n/a, ts-bun n/a, ts-deno n/a (server CPU ms per request beyond the in-process pipeline probe at 16 req/s) — too few measured to compare.',
+    );
+  });
+
+  it('gives the trials’ spread, and says so when the runner-up is within 5% or the ranges overlap', () => {
+    const r = results(
+      [go, withP50Trials(ts, [18.5, 19.8, 21]), goVips, withP50Trials(tsBun, [17.9, 19, 20.2]), tsDeno],
+      { trials: 3 },
+    );
+    expect(line(jsRuntimeLines(r), 'Median')).toBe(
+      'ts-bun 19.0 [17.9–20.2], ts 19.8 [18.5–21.0], ts-deno 25.0 (ms, the same load for every target) — no clear leader: ts-bun and ts are about equal (1.04×, ranges overlap); ts-bun answers 1.32× faster at the median than ts-deno.',
+    );
+    expect(
+      rangesOverlap(
+        { median: 2, min: 1, max: 3, values: [1, 2, 3] },
+        { median: 5, min: 4, max: 6, values: [4, 5, 6] },
+      ),
+    ).toBe(false);
+    expect(rangesOverlap(spread([1]), spread([1]))).toBe(false); // one trial: no range to compare
+    expect(jsRuntimesNote(r)).toBe(
+      '**Which JavaScript runtime leads**: ts (Node.js), ts-bun (Bun) and ts-deno (Deno) run the same app, pipeline and sharp/libvips; only the runtime and its HTTP server differ. Each figure: median [min–max] over 3 trials (start-up: over every start; capacity: one search).',
+    );
+  });
+
+  it('needs two JavaScript runtimes; a missing one is named, not ranked', () => {
+    expect(jsRuntimeLines(results([go, ts, goVips]))).toEqual([]);
+    const lines = jsRuntimeLines(results([ts, target('ts-deno', { capacity: Number.NaN })]));
+    expect(line(lines, 'Capacity')).toBe(
+      'ts 43, ts-deno n/a (images per second at p99 ≤ 500 ms, each on 1 CPU) — too few measured to compare.',
+    );
+  });
+
+  it('both reports carry the JavaScript-runtime lines inside the verdict, before the run', () => {
+    const r = results(five, { quick: true });
+    const md = renderMarkdown(r);
+    const html = renderHtml(r);
+    expect(md).toContain('**Which JavaScript runtime leads**');
+    for (const l of jsRuntimeLines(r)) {
+      const at = md.indexOf(`- **${l.head}**: ${l.text}`);
+      expect(at, l.head).toBeGreaterThan(md.indexOf('## Verdict'));
+      expect(at, l.head).toBeLessThan(md.indexOf('## Run'));
       expect(html).toContain(
         `<strong>${l.head}</strong>: ${l.text.replace(/&/g, '&amp;').replace(/>/g, '&gt;').replace(/</g, '&lt;')}`,
       );

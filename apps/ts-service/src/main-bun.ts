@@ -4,24 +4,7 @@
 // (the flag lets heads from 16 to 64 KiB reach the service's own 431; RUNTIMES.md). Serves until SIGTERM or SIGINT,
 // exits 0 once it has drained, 1 with the reason on stderr when it cannot start.
 
-import { destination } from 'pino';
-import { serveOn } from './handlers/server.js';
+import { serveProcess } from './handlers/server.js';
 import { bunServer } from './handlers/server-bun.js';
 
-const stop = new AbortController();
-process.once('SIGTERM', () => stop.abort('SIGTERM'));
-process.once('SIGINT', () => stop.abort('SIGINT'));
-
-serveOn(
-  bunServer,
-  process.argv.slice(2),
-  process.env,
-  destination({ dest: 1, sync: true }),
-  stop.signal,
-).then(
-  () => process.exit(0),
-  (err: unknown) => {
-    process.stderr.write(`ts-service: ${err instanceof Error ? err.message : String(err)}\n`);
-    process.exit(1);
-  },
-);
+serveProcess(bunServer);

@@ -4,24 +4,7 @@
 //   deno run -A dist/main-deno.js
 // Serves until SIGTERM or SIGINT, exits 0 once it has drained, 1 with the reason on stderr when it cannot start.
 
-import { destination } from 'pino';
-import { serveOn } from './handlers/server.js';
+import { serveProcess } from './handlers/server.js';
 import { denoServer } from './handlers/server-deno.js';
 
-const stop = new AbortController();
-process.once('SIGTERM', () => stop.abort('SIGTERM'));
-process.once('SIGINT', () => stop.abort('SIGINT'));
-
-serveOn(
-  denoServer,
-  process.argv.slice(2),
-  process.env,
-  destination({ dest: 1, sync: true }),
-  stop.signal,
-).then(
-  () => process.exit(0),
-  (err: unknown) => {
-    process.stderr.write(`ts-service: ${err instanceof Error ? err.message : String(err)}\n`);
-    process.exit(1);
-  },
-);
+serveProcess(denoServer);

@@ -39,6 +39,11 @@ export function runtime(
   return { name: 'node', version: process.version };
 }
 
+/** The contract's name of this target: the one app on Node (`ts`), Bun (`ts-bun`) or Deno (`ts-deno`). */
+export function implementation(name = runtime().name): 'ts' | 'ts-bun' | 'ts-deno' {
+  return name === 'node' ? 'ts' : `ts-${name}`;
+}
+
 export const LIBRARY_VERSIONS = {
   sharp: sharp.versions.sharp ?? 'unknown',
   libvips: sharp.versions.vips,

@@ -4,15 +4,26 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { $ } from 'zx';
-import { compileTable, LAYER_TABLE, LAYERS, type Layer, layerOf } from './layers.js';
+import {
+  compileTable,
+  LAYER_TABLE,
+  LAYERS,
+  type Layer,
+  layerOf,
+  otherRuntimeFiles,
+  RUNTIME_FILES,
+} from './layers.js';
 import { addCounts, countLines, isGenerated, type LineCounts, languageOf, ZERO } from './loc.js';
 
 /** Where an implementation's source is. */
 export type SourceSpec =
   /** A Go main package and the build tags of this target (go and go-vips share one module). */
   | { kind: 'go'; moduleDir: string; main: string; tags: string[] }
-  /** Every Go/TS file under a folder. */
-  | { kind: 'tree'; dir: string };
+  /**
+   * Every Go/TS file under a folder; with `runtime` (a TS target), without the other runtimes' own files
+   * (RUNTIME_FILES).
+   */
+  | { kind: 'tree'; dir: string; runtime?: string };
 
 export type LayerCounts = LineCounts & { files: number };
 
@@ -22,6 +33,8 @@ export interface CodeProfile {
   /** Generated files ("Code generated … DO NOT EDIT."): listed, not counted. */
   generated: string[];
   scope: string;
+  /** A TS target's own server and entry (RUNTIME_FILES): lines of code, and the files. */
+  own?: { code: number; files: string[] };
 }
 
 /** Every file under `dir` (relative to `root`, forward slashes), skipping dependency and build folders. */
@@ -66,7 +79,9 @@ export async function goBuildFiles(repo: string, s: Extract<SourceSpec, { kind: 
 }
 
 export async function sourceFiles(repo: string, s: SourceSpec): Promise<string[]> {
-  return s.kind === 'go' ? goBuildFiles(repo, s) : walk(repo, s.dir).filter((f) => languageOf(f));
+  if (s.kind === 'go') return goBuildFiles(repo, s);
+  const others = s.runtime ? otherRuntimeFiles(s.runtime) : new Set<string>();
+  return walk(repo, s.dir).filter((f) => languageOf(f) && !others.has(f));
 }
 
 const emptyLayers = (): Record<Layer, LayerCounts> =>
@@ -99,10 +114,24 @@ export function profileFiles(
   return { byLayer, total, generated, scope };
 }
 
+/** Lines of code of a TS target's own server and entry (those of its files that exist). */
+export function ownFiles(repo: string, runtime: string, files: readonly string[]): CodeProfile['own'] {
+  const own = (RUNTIME_FILES[runtime] ?? []).filter((f) => files.includes(f));
+  const code = own.reduce((n, f) => n + countLines(readFileSync(path.join(repo, f), 'utf8'), 'ts').code, 0);
+  return { code, files: own };
+}
+
 export async function codeProfile(repo: string, s: SourceSpec): Promise<CodeProfile> {
-  const scope =
-    s.kind === 'go'
-      ? `Go files \`go list -deps${s.tags.length ? ` -tags ${s.tags.join(',')}` : ''} ${s.main}\` compiles from this module, and those packages' tests`
-      : `every .ts/.js file under ${s.dir}`;
-  return profileFiles(repo, await sourceFiles(repo, s), scope);
+  const files = await sourceFiles(repo, s);
+  if (s.kind === 'go') {
+    const tags = s.tags.length ? ` -tags ${s.tags.join(',')}` : '';
+    return profileFiles(
+      repo,
+      files,
+      `Go files \`go list -deps${tags} ${s.main}\` compiles from this module, and those packages' tests`,
+    );
+  }
+  if (!s.runtime) return profileFiles(repo, files, `every .ts/.js file under ${s.dir}`);
+  const scope = `every .ts/.js file under ${s.dir} but the other runtimes' own servers and entries`;
+  return { ...profileFiles(repo, files, scope), own: ownFiles(repo, s.runtime, files) };
 }

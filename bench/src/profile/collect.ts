@@ -55,24 +55,44 @@ async function dependencies(d: ProfileRecipe['deps'], bin: string): Promise<Meas
   return measured(goDependencies(list.stdout, version.exitCode === 0 ? version.stdout : ''));
 }
 
+/**
+ * Figures several targets share (ts, ts-bun and ts-deno are one package: the same dependencies, clean build and
+ * deployable) are measured once per run, keyed by what is measured.
+ */
+export type ProfileCache = Map<string, Promise<Measured<unknown>>>;
+
+function once<T>(cache: ProfileCache, key: string, fn: () => Promise<Measured<T>>): Promise<Measured<T>> {
+  if (!cache.has(key)) cache.set(key, fn());
+  return cache.get(key) as Promise<Measured<T>>;
+}
+
 export async function profileTarget(
   t: TargetSpec,
   o: ProfileOptions,
+  cache: ProfileCache = new Map(),
 ): Promise<ImplementationProfile | undefined> {
   if (t.kind === 'external') return undefined;
   const recipe = RECIPES[t.kind];
   const p = recipe.profile;
+  const d = p.deployable;
   return {
     code: await attempt('line count', async () => measured(await codeProfile(REPO_DIR, p.sources))),
-    dependencies: await attempt('dependency count', () => dependencies(p.deps, recipe.artifact)),
+    // Go's count reads the binary too (the modules linked into it); npm's only the package.
+    dependencies: await once(
+      cache,
+      `deps ${JSON.stringify(p.deps)} ${p.deps.kind === 'go' ? recipe.artifact : ''}`,
+      () => attempt('dependency count', () => dependencies(p.deps, recipe.artifact)),
+    ),
     native: await attempt('ldd', () => nativeLibraries(p.nativeFiles())),
     cleanBuildS: o.cleanBuild
-      ? await attempt('clean build', () => timeCleanBuild(p.cleanBuild))
+      ? await once(cache, `build ${p.cleanBuild.cwd} ${p.cleanBuild.command('OUT').join(' ')}`, () =>
+          attempt('clean build', () => timeCleanBuild(p.cleanBuild)),
+        )
       : na('not measured in quick runs (a clean build takes minutes)'),
-    artifactBytes: await attempt('artifact size', () =>
-      p.deployable.kind === 'file'
-        ? Promise.resolve(fileBytes(p.deployable.file))
-        : pnpmDeployBytes(REPO_DIR, p.deployable.pkg),
+    artifactBytes: await once(cache, `artifact ${JSON.stringify(d)}`, () =>
+      attempt('artifact size', () =>
+        d.kind === 'file' ? Promise.resolve(fileBytes(d.file)) : pnpmDeployBytes(REPO_DIR, d.pkg),
+      ),
     ),
     imageBytes: await attempt('image size', () =>
       imageBytes(o.composeFile, recipe.composeService, o.dockerEngine),
@@ -87,9 +107,10 @@ export async function profileTargets(
   log: (s: string) => void,
 ): Promise<Record<string, ImplementationProfile>> {
   const out: Record<string, ImplementationProfile> = {};
+  const cache: ProfileCache = new Map();
   for (const t of targets) {
     log(`  profile: ${t.name}${o.cleanBuild && t.kind !== 'external' ? ' (clean build)' : ''}`);
-    const p = await profileTarget(t, o);
+    const p = await profileTarget(t, o, cache);
     if (p) out[t.name] = p;
   }
   return out;

@@ -50,6 +50,37 @@ export const LAYER_TABLE: ReadonlyArray<readonly [pattern: string, layer: Layer]
   ['apps/ts-service/src/*', 'HTTP edge'],
 ];
 
+/**
+ * The TypeScript targets are one app on three servers (apps/ts-service/RUNTIMES.md). These are the files only one
+ * runtime's target runs: its server and its entry. Each TS target's code is the app's tree without the other
+ * runtimes' files, and the profile names its own. The layers above still apply (all of these are HTTP edge).
+ * Node's edge, early-answer and linger modules are not here: the app and the shared server code use parts of them.
+ */
+export const RUNTIME_FILES: Readonly<Record<string, readonly string[]>> = {
+  ts: ['apps/ts-service/src/main.cts', 'apps/ts-service/src/handlers/serve.ts'],
+  'ts-bun': [
+    'apps/ts-service/src/main-bun.ts',
+    'apps/ts-service/src/handlers/server.ts',
+    'apps/ts-service/src/handlers/server-bun.ts',
+  ],
+  'ts-deno': [
+    'apps/ts-service/src/main-deno.ts',
+    'apps/ts-service/src/handlers/server.ts',
+    'apps/ts-service/src/handlers/server-deno.ts',
+  ],
+};
+
+/** Files of the other runtimes' servers and entries, which `runtime`'s target does not run. */
+export function otherRuntimeFiles(runtime: string): Set<string> {
+  const own = new Set(RUNTIME_FILES[runtime] ?? []);
+  return new Set(
+    Object.entries(RUNTIME_FILES)
+      .filter(([r]) => r !== runtime)
+      .flatMap(([, files]) => files)
+      .filter((f) => !own.has(f)),
+  );
+}
+
 /** A glob as a regular expression: `**` any folders (or none), `*` within one path segment, `?` one character. */
 export function globRegExp(glob: string): RegExp {
   let re = '';

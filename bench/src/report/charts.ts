@@ -4,7 +4,13 @@
 import type { BandKind, Results, Session, TargetResult } from '../results.js';
 import { type Band, lineChart, type RefLine, type Series } from './svg.js';
 
-const COLORS: Record<string, string> = { go: '#00828c', ts: '#c2410c', 'go-vips': '#6d28d9' };
+const COLORS: Record<string, string> = {
+  go: '#00828c',
+  ts: '#c2410c',
+  'go-vips': '#6d28d9',
+  'ts-bun': '#be185d',
+  'ts-deno': '#334155',
+};
 const EXTRA = ['#15803d', '#b91c1c', '#1d4ed8', '#a16207'];
 export const colorOf = (r: Results, name: string) =>
   COLORS[name] ?? EXTRA[r.targets.findIndex((t) => t.name === name) % EXTRA.length] ?? '#333';

@@ -12,13 +12,24 @@ export interface Comparison {
 }
 
 /**
- * The two questions three implementations answer: ts and go-vips run the same libvips build under different
- * runtimes; go and go-vips run the same Go service with different codecs.
+ * The questions the implementations answer, each through the pairs of them in the run. Runtime cost: each
+ * JavaScript runtime against go-vips, the same libvips build under Node.js, Bun or Deno and under Go. Codec cost:
+ * go against go-vips, the same Go service with pure-Go codecs and with libvips. With all five targets that is one
+ * ratio column per target besides go-vips.
  */
 export const QUESTIONS: readonly Required<Comparison>[] = [
-  { question: 'runtime cost', first: 'ts', second: 'go-vips', why: 'same libvips codec, different runtime' },
+  { question: 'runtime cost', first: 'ts', second: 'go-vips', why: 'same libvips codec, Node.js vs Go' },
+  { question: 'runtime cost', first: 'ts-bun', second: 'go-vips', why: 'same libvips codec, Bun vs Go' },
+  { question: 'runtime cost', first: 'ts-deno', second: 'go-vips', why: 'same libvips codec, Deno vs Go' },
   { question: 'codec cost', first: 'go', second: 'go-vips', why: 'same Go runtime, different codec' },
 ];
+
+/** The one app on three JavaScript runtimes (apps/ts-service/RUNTIMES.md): target → runtime. */
+export const JS_RUNTIMES: Readonly<Record<string, string>> = {
+  ts: 'Node.js',
+  'ts-bun': 'Bun',
+  'ts-deno': 'Deno',
+};
 
 /** Two figures closer than this factor are called about equal: a quick run cannot tell them apart. */
 export const ABOUT_EQUAL = 1.05;

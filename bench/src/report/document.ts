@@ -3,9 +3,17 @@
 
 import { capacityPlan, PLAN_DEFAULTS } from '../plan.js';
 import type { Results, TargetResult } from '../results.js';
+import { deviationsSection } from './deviations.js';
 import { PROFILE_NOTES, planNotes, planTable, profileTable } from './profile.js';
 import { capacityTable, headlineTable, infoTable, num, phaseTables, type Table } from './table.js';
-import { questionsNote, type VerdictLine, verdictCaveat, verdictLines } from './verdict.js';
+import {
+  jsRuntimeLines,
+  jsRuntimesNote,
+  questionsNote,
+  type VerdictLine,
+  verdictCaveat,
+  verdictLines,
+} from './verdict.js';
 
 export type Block =
   | { kind: 'table'; table: Table }
@@ -56,6 +64,21 @@ function preflightText(r: Results): string {
   return `${p.pass ? 'pass' : 'FAIL'} (bar for "${p.barKind}": PSNR ≥ ${p.minPsnrDb} dB${mae}) — ${each}`;
 }
 
+/** "bun 1.4.4, libvips 8.18.7": a target's runtime (and image library) as its /info says. */
+export function runtimeText(info: Record<string, unknown>): string {
+  const rt = info.runtime as { name?: unknown; version?: unknown } | undefined;
+  const libvips = (info.libraries as Record<string, unknown> | undefined)?.libvips;
+  if (typeof rt?.name !== 'string' || typeof rt.version !== 'string') return 'n/a (no runtime in /info)';
+  // Go's version is "go1.26.8": its name is in it already.
+  const runtime = rt.version.startsWith(rt.name) ? rt.version : `${rt.name} ${rt.version}`;
+  return typeof libvips === 'string' ? `${runtime}, libvips ${libvips}` : runtime;
+}
+
+/** Every target's runtime, from its /info: "go: go1.26.8; ts: node v26.12.1, libvips 8.18.7; …". */
+export const runtimesText = (
+  targets: ReadonlyArray<{ name: string; info: Record<string, unknown> }>,
+): string => targets.map((t) => `${t.name}: ${runtimeText(t.info)}`).join('; ');
+
 export function headerBlock(r: Results): Array<[string, string]> {
   const e = r.environment;
   const m = r.method;
@@ -82,6 +105,7 @@ export function headerBlock(r: Results): Array<[string, string]> {
       'Versions',
       `node ${e.node}, ${e.go}, sharp ${e.sharp} / libvips ${e.libvips} (harness side; each service's own are in its /info), git ${e.gitCommit.slice(0, 12)}${e.gitDirty ? ' (dirty)' : ''}`,
     ],
+    ['Runtimes', `${runtimesText(r.targets)} (each target's /info)`],
     ['Fixed loads', r.fixedRates.map((f) => `${f.name} = ${f.rate} req/s (${f.basis})`).join('; ')],
     ['Pre-flight', preflightText(r)],
   ];
@@ -89,6 +113,7 @@ export function headerBlock(r: Results): Array<[string, string]> {
 
 function verdictSection(r: Results): Section {
   const note = questionsNote(r);
+  const js = jsRuntimeLines(r);
   return {
     id: 'verdict',
     title: 'Verdict',
@@ -97,6 +122,12 @@ function verdictSection(r: Results): Section {
       { kind: 'text', text: verdictCaveat(r) },
       ...(note ? [{ kind: 'text' as const, text: note }] : []),
       { kind: 'verdict', lines: verdictLines(r) },
+      ...(js.length
+        ? [
+            { kind: 'text' as const, text: jsRuntimesNote(r) },
+            { kind: 'verdict' as const, lines: js },
+          ]
+        : []),
     ],
   };
 }
@@ -201,6 +232,7 @@ export function reportDocument(r: Results): ReportDocument {
     },
     planSection(r),
     profileSection(r),
+    deviationsSection(r.targets.map((t) => t.name)),
     ...perTarget(r, 'capacity', 'Capacity search', capacityOf),
     ...perTarget(r, 'targets', 'Parallelism and versions of each target', settingsOf),
     { id: 'method', title: 'Method', level: 2, blocks: [{ kind: 'list', items: r.method.rules }] },

@@ -141,6 +141,11 @@ export function overheadFigures(fixed: { name: string; rate: number }): Figure[]
       label: `overhead (HTTP, body, multipart, metrics, logs): CPU ms per request @ ${fixed.rate} req/s`,
       digits: 2,
       better: 'lower',
+      verdict: {
+        head: 'Overhead per request',
+        detail: `server CPU ms per request beyond the in-process pipeline probe at ${fixed.rate} req/s`,
+        says: (x) => `spends ${x} less CPU per request outside the pipeline`,
+      },
       spread: (t) => {
         const trials = phaseOf(t, fixed.name)?.trials ?? [];
         if (!Number.isFinite(probeMs(t)) || trials.length === 0) return undefined;

@@ -9,7 +9,7 @@ const cell = (s: string) => s.replace(/\|/g, '\\|');
 export function mdTable(t: Table): string {
   const lines = [
     `| ${t.header.map(cell).join(' | ')} |`,
-    `|${t.header.map((_, i) => (i === 0 ? '---' : '---:')).join('|')}|`,
+    `|${t.header.map((_, i) => (i === 0 || t.words ? '---' : '---:')).join('|')}|`,
     ...t.rows.map((r) => `| ${[r.label, ...r.cells, ...r.ratios].map(cell).join(' | ')} |`),
   ];
   return lines.join('\n');

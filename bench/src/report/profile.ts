@@ -4,7 +4,7 @@
 import type { PlanRow, PlanSettings } from '../plan.js';
 import type { Measured } from '../profile/build.js';
 import type { ImplementationProfile } from '../profile/collect.js';
-import { LAYERS } from '../profile/layers.js';
+import { LAYERS, RUNTIME_FILES } from '../profile/layers.js';
 import type { Spread } from '../stats.js';
 import { fmtSpread, num, type Row, type Table } from './table.js';
 
@@ -46,6 +46,11 @@ export function profileTable(
     row('lines of code: all but tests', names, (n) =>
       cell(p(n)?.code, (c) => String(c.total.code - c.byLayer.tests.code)),
     ),
+    row('lines of code: this runtime’s own server and entry (TS targets)', names, (n) =>
+      cell(p(n)?.code, (c) =>
+        c.own ? `${c.own.code} (${c.own.files.map((f) => f.split('/').at(-1)).join(', ')})` : '—',
+      ),
+    ),
     row('comment lines (all layers)', names, (n) => cell(p(n)?.code, (c) => String(c.total.comment))),
     row('generated files (not counted)', names, (n) => cell(p(n)?.code, (c) => String(c.generated.length))),
     row('dependencies: direct', names, (n) => cell(p(n)?.dependencies, (d) => String(d.direct))),
@@ -80,12 +85,18 @@ export function profileTable(
   };
 }
 
+/** "ts main.cts, handlers/serve.ts; ts-bun …": each TS target's own files, for the notes. */
+const RUNTIME_FILES_TEXT = Object.entries(RUNTIME_FILES)
+  .map(([t, files]) => `${t} ${files.map((f) => f.replace('apps/ts-service/src/', '')).join(', ')}`)
+  .join('; ');
+
 /** What each profile figure does and does not show. */
 export const PROFILE_NOTES: readonly string[] = [
-  '**Lines of code** are non-blank, non-comment lines, counted by the harness (src/profile/loc.ts) over the files each target is built from (Go: what `go list -deps` compiles for its build tags, so go and go-vips differ; TS: apps/ts-service/src), put in layers by the one table in src/profile/layers.ts. They show how much code each team maintains per concern; they do not show how hard it is to read, and code in dependencies or in the shared @rtip/contract package (the TS service’s option parsing and geometry) is not counted. Generated files are listed, not counted.',
-  '**Codec**: the pure-Go service carries its own JPEG decoder; ts and go-vips use libvips, which shows under native libraries, not as lines.',
+  '**Lines of code** are non-blank, non-comment lines, counted by the harness (src/profile/loc.ts) over the files each target is built from (Go: what `go list -deps` compiles for its build tags, so go and go-vips differ; TS: apps/ts-service/src without the other runtimes’ own servers and entries), put in layers by the one table in src/profile/layers.ts. They show how much code each team maintains per concern; they do not show how hard it is to read, and code in dependencies or in the shared @rtip/contract package (the TS service’s option parsing and geometry) is not counted. Generated files are listed, not counted.',
+  '**Codec**: the pure-Go service carries its own JPEG decoder; the TS targets and go-vips use libvips, which shows under native libraries, not as lines.',
+  `**ts, ts-bun, ts-deno** are one app in one package (the same dependencies, build and deployable) on three servers: Node.js’s node:http, Bun.serve, Deno.serve. The code only one runtime’s target runs, its server and entry, is its own row (src/profile/layers.ts, RUNTIME_FILES: ${RUNTIME_FILES_TEXT}); each TS target’s layers count the app without the other runtimes’ own files. Bun and Deno still load the Node server module (index.ts imports it) without running it.`,
   '**Dependencies** are counted by the package managers (`pnpm list --prod`, `go list -m all`): how many packages someone must keep up to date. They do not weigh packages by size or risk; Go’s module graph includes test-only modules, so the modules linked into the binary are given too.',
-  '**Native libraries** are what `ldd` finds for the binary (Go) or for node and sharp’s addon (TS): code outside the language runtime that must match the host. glibc and the C++ runtime are on every Linux host and listed apart.',
+  '**Native libraries** are what `ldd` finds for the binary (Go) or for the runtime binary (node, bun or deno) and sharp’s addon (TS): code outside the language runtime that must match the host. glibc and the C++ runtime are on every Linux host and listed apart.',
   '**Clean build** is wall time from nothing on this machine (Go: empty build cache; TS: tsc of the service, its workspace deps prebuilt), so it shows a CI build’s cost, not an incremental edit’s. **Artifact size** is what ships: the Go binary (plus the native libraries listed beside it), or the `pnpm deploy --prod` folder. Container image size needs a Docker engine.',
   '**Start-up** and **RSS** come from the benchmark itself: time from launch to the first 200 of the benchmark request, RSS right after that (one request answered, idle), and at the end of each trial. They show cold-start and footprint, not behaviour under a different load.',
 ];

@@ -26,6 +26,8 @@ export interface Table {
   note?: string;
   header: string[];
   rows: Row[];
+  /** Every column holds words, not figures: Markdown aligns them left (HTML decides per column). */
+  words?: boolean;
 }
 
 export function num(v: number, digits = 1): string {

@@ -1,5 +1,5 @@
 // The suite's matrix: which scenarios (image × op × server CPUs) run, with which phase lengths, in what order,
-// and how long that should take (for the ETA and the README's promise of ~45 min / ~3 min on 2 cores).
+// and how long that should take (for the ETA and the README's ~76 min / ~4.5 min for five targets on 2 cores).
 
 import { cpuList } from '../cli.js';
 import type { PhasePreset } from '../scenario.js';

@@ -10,6 +10,7 @@ import {
   comparisons,
   fmtRatio,
 } from '../report/comparisons.js';
+import { deviationsSection } from '../report/deviations.js';
 import type { Block, ReportDocument, Section } from '../report/document.js';
 import { heatMap } from '../report/heatmap.js';
 import { PROFILE_NOTES, planNotes, profileTable } from '../report/profile.js';
@@ -270,6 +271,14 @@ function runBlock(r: SuiteResults): Array<[string, string]> {
         : '—',
     ],
     [
+      'Runtimes',
+      r.runtimes
+        ? `${Object.entries(r.runtimes)
+            .map(([name, text]) => `${name}: ${text}`)
+            .join('; ')} (each target's /info, first finished scenario)`
+        : 'n/a (not recorded by this suite)',
+    ],
+    [
       'Scenarios',
       `${r.scenarios.filter((s) => s.status === 'done').length} done, ${r.scenarios.filter((s) => s.status === 'failed').length} failed, ${r.scenarios.filter((s) => s.status === 'pending').length} not run; each scenario's own report is in scenarios/<id>/`,
     ],
@@ -325,6 +334,7 @@ export function suiteDocument(r: SuiteResults): ReportDocument {
         { kind: 'list', items: [...PROFILE_NOTES] },
       ],
     },
+    deviationsSection(names),
   ];
   if (r.notes.length)
     sections.push({ id: 'notes', title: 'Notes', level: 2, blocks: [{ kind: 'list', items: r.notes }] });

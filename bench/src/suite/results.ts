@@ -4,6 +4,7 @@
 import { cpuList } from '../cli.js';
 import { capacityPlan, type PlanRow, type PlanSettings } from '../plan.js';
 import type { ImplementationProfile } from '../profile/collect.js';
+import { runtimeText } from '../report/document.js';
 import type { RuntimeFigures } from '../report/profile.js';
 import type { Environment, Results, TargetResult } from '../results.js';
 import type { PhasePreset } from '../scenario.js';
@@ -63,6 +64,8 @@ export interface SuiteResults {
   command: string;
   /** The machine, once (from the first finished scenario); load averages of the first and last. */
   environment: Environment | undefined;
+  /** Each target's runtime and libvips, from its /info in the first finished scenario (absent before 2026-12-03). */
+  runtimes?: Record<string, string>;
   method: {
     targets: string[];
     mode: string;
@@ -209,6 +212,7 @@ export function suiteResults(i: SuiteInputs): SuiteResults {
     finishedAt: i.finishedAt,
     command: plan.command,
     environment,
+    ...(first && { runtimes: Object.fromEntries(first.targets.map((t) => [t.name, runtimeText(t.info)])) }),
     method: {
       targets,
       mode: first?.method.mode ?? plan.mode,

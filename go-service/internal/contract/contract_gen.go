@@ -125,6 +125,8 @@ var DefaultPorts = map[string]int{
 	"go":      8080,
 	"ts":      8081,
 	"go-vips": 8082,
+	"ts-bun":  8083,
+	"ts-deno": 8084,
 }
 
 // LingerDefaults are LINGER_DEFAULTS: the defaults of the lingering close (also in Config).

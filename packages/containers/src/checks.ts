@@ -16,9 +16,11 @@ import {
 import {
   contextCopySources,
   finalUser,
+  healthcheckCommand,
   isRootUser,
   parseStages,
   type Stage,
+  stageCmd,
   stageEnv,
 } from './dockerfile.js';
 import { type IgnoreMatcher, loadDockerignore } from './dockerignore.js';
@@ -31,6 +33,8 @@ export const COMPOSE_SERVICES: Record<Implementation, string> = {
   go: 'go-service',
   ts: 'ts-service',
   'go-vips': 'go-vips',
+  'ts-bun': 'ts-bun',
+  'ts-deno': 'ts-deno',
 };
 
 /** Compose service → the port it serves on, inside and outside its container: the contract's DEFAULT_PORTS. */
@@ -69,6 +73,49 @@ export const STANDIN_IMAGES = [
   'gcr.io/distroless/static-debian12',
   'gcr.io/distroless/static-debian12:nonroot',
 ] as const;
+
+/**
+ * The runtimes pinned at the repository root and the official image each TypeScript runtime image takes its binary
+ * from; the image's tag names exactly the pinned version. Fully qualified (docker.io/…): Podman resolves short names
+ * outside docker.io/library only through an alias or a search registry.
+ */
+export interface RuntimePin {
+  /** Its compose service is COMPOSE_SERVICES[implementation]. */
+  implementation: Implementation;
+  /** The runtime's command, as start.sh takes it (`start.sh bun`). */
+  runtime: string;
+  /** The pin file at the repository root, e.g. `.bun-version`. */
+  file: string;
+  image: string;
+  tag: (version: string) => string;
+}
+
+export const RUNTIME_PINS: readonly RuntimePin[] = [
+  {
+    implementation: 'ts-bun',
+    runtime: 'bun',
+    file: '.bun-version',
+    image: 'docker.io/oven/bun',
+    tag: (v) => `${v}-slim`,
+  },
+  {
+    implementation: 'ts-deno',
+    runtime: 'deno',
+    file: '.deno-version',
+    image: 'docker.io/denoland/deno',
+    tag: (v) => `bin-${v}`,
+  },
+];
+
+/** The version a pin file holds. */
+export const readPin = (root: string, file: string): string => readFileSync(join(root, file), 'utf8').trim();
+
+export const runtimeImage = (pin: RuntimePin, version: string): string => `${pin.image}:${pin.tag(version)}`;
+
+/** STANDIN_IMAGES and the runtime images of the versions the repository pins. */
+export function pinnedBaseImages(root: string): string[] {
+  return [...STANDIN_IMAGES, ...RUNTIME_PINS.map((pin) => runtimeImage(pin, readPin(root, pin.file)))];
+}
 
 /** Services whose healthcheck is their own binary (`… healthcheck`), run without a shell. */
 const EXEC_HEALTHCHECK: readonly string[] = ['go-service', 'go-vips'];
@@ -345,8 +392,11 @@ function finalStage(stages: Stage[]): Stage | undefined {
   return stages.at(-1);
 }
 
-/** Multi-stage, pinned bases we can stand in for, context paths that exist and are not ignored, non-root. */
-export function checkDockerfile(input: DockerfileInput): string[] {
+/**
+ * Multi-stage, pinned bases we can stand in for (`bases`: STANDIN_IMAGES, or pinnedBaseImages() for the runtime
+ * images), context paths that exist and are not ignored, non-root.
+ */
+export function checkDockerfile(input: DockerfileInput, bases: readonly string[] = STANDIN_IMAGES): string[] {
   const problems: string[] = [];
   const stages = parseStages(input.text);
   if (stages.length < 2)
@@ -354,7 +404,7 @@ export function checkDockerfile(input: DockerfileInput): string[] {
   const names = new Set(stages.map((s) => s.name));
   for (const stage of stages) {
     if (names.has(stage.from)) continue;
-    if (!(STANDIN_IMAGES as readonly string[]).includes(stage.from)) {
+    if (!bases.includes(stage.from)) {
       problems.push(
         `${input.name}: FROM ${stage.from} is not one of the pinned base images the stack is proven with`,
       );
@@ -403,4 +453,88 @@ export function checkSharpRuntime(input: DockerfileInput): string[] {
 /** Paths that must never enter a build context: host installs, build outputs, benchmark results. */
 export function checkIgnored(name: string, ignore: IgnoreMatcher, paths: string[]): string[] {
   return paths.filter((p) => !ignore.excludes(p)).map((p) => `${name}: ${p} is not excluded`);
+}
+
+/**
+ * A TypeScript runtime image carries exactly the pinned runtime: it takes the binary from the official image whose
+ * tag names the version of the pin file, checks `--version` against that file during the build (a bind mount of
+ * it), and starts the service through start.sh (the malloc settings' home) with the runtime's name.
+ */
+export function checkRuntimePin(input: DockerfileInput, pin: RuntimePin, version: string): string[] {
+  const problems: string[] = [];
+  const stages = parseStages(input.text);
+  const want = runtimeImage(pin, version);
+  const from = stages.map((s) => s.from).filter((f) => f.startsWith(`${pin.image}:`));
+  if (from.length === 0)
+    problems.push(`${input.name}: takes no ${pin.image} image (${pin.file} pins ${want})`);
+  for (const f of from) {
+    if (f !== want) problems.push(`${input.name}: FROM ${f}, but ${pin.file} pins ${version} (${want})`);
+  }
+  const binds = contextCopySources(stages).map((s) => s.path);
+  if (!binds.includes(pin.file))
+    problems.push(`${input.name}: the build does not check the runtime's --version against ${pin.file}`);
+  const last = stages.at(-1);
+  const cmd = last === undefined ? undefined : stageCmd(last);
+  if (cmd === undefined || !/(^|\/)start\.sh$/.test(cmd[0] ?? '') || cmd[1] !== pin.runtime) {
+    problems.push(
+      `${input.name}: CMD must be start.sh ${pin.runtime} (the malloc settings' home), is ${JSON.stringify(cmd ?? null)}`,
+    );
+  }
+  return problems;
+}
+
+/** The instructions of the stage called `name` (undefined when there is none). */
+function stageInstructions(text: string, name: string): string[] | undefined {
+  const stage = parseStages(text).find((s) => s.name === name);
+  return stage === undefined
+    ? undefined
+    : [`FROM ${stage.from}`, ...stage.instructions.map((i) => `${i.keyword} ${i.args}`)];
+}
+
+/**
+ * The stage `name` is the reference Dockerfile's, instruction for instruction (comments aside): one way to build,
+ * and one build that the engine's layer cache shares between the images.
+ */
+export function checkSameStage(input: DockerfileInput, reference: DockerfileInput, name: string): string[] {
+  const ours = stageInstructions(input.text, name);
+  const theirs = stageInstructions(reference.text, name);
+  if (theirs === undefined) return [`${reference.name}: has no stage ${name}`];
+  if (ours === undefined) return [`${input.name}: has no stage ${name}`];
+  const problems: string[] = [];
+  for (let i = 0; i < Math.max(ours.length, theirs.length); i++) {
+    if (ours[i] !== theirs[i]) {
+      problems.push(
+        `${input.name}: stage ${name}, instruction ${i + 1} is ${JSON.stringify(ours[i] ?? null)}, ${reference.name} has ${JSON.stringify(theirs[i] ?? null)}`,
+      );
+      break;
+    }
+  }
+  return problems;
+}
+
+/** Each implementation's compose healthcheck runs the command its image's HEALTHCHECK runs (one that image has). */
+export function checkImageHealthchecks(compose: Compose, root: string): string[] {
+  const problems: string[] = [];
+  for (const name of APP_NAMES) {
+    const service = get(compose, name);
+    const build = service === undefined ? undefined : buildOf(service);
+    if (service === undefined || build === undefined) continue;
+    const path = join(root, build.context, build.dockerfile);
+    if (!existsSync(path)) continue;
+    const last = parseStages(readFileSync(path, 'utf8')).at(-1);
+    const image = last === undefined ? undefined : healthcheckCommand(last);
+    const test = service.healthcheck?.test;
+    const composed = Array.isArray(test)
+      ? test[0] === 'CMD'
+        ? test.slice(1)
+        : ['/bin/sh', '-c', test.slice(1).join(' ')]
+      : undefined;
+    if (image === undefined) problems.push(`${name}: ${build.dockerfile} has no HEALTHCHECK CMD`);
+    else if (JSON.stringify(composed) !== JSON.stringify(image)) {
+      problems.push(
+        `${name}: the compose healthcheck runs ${JSON.stringify(composed ?? null)}, the image's ${JSON.stringify(image)}`,
+      );
+    }
+  }
+  return problems;
 }

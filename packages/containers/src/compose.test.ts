@@ -1,11 +1,14 @@
 import { execFileSync, spawnSync } from 'node:child_process';
+import { DEFAULT_PORTS, IMPLEMENTATIONS } from '@rtip/contract';
 import { describe, expect, it } from 'vitest';
 import {
   APP_SERVICES,
+  COMPOSE_SERVICES,
   checkBuilds,
   checkContractEnv,
   checkEqualLimits,
   checkHealthchecks,
+  checkImageHealthchecks,
   checkK6,
   checkObserveMounts,
   checkPorts,
@@ -59,9 +62,10 @@ describe('interpolation', () => {
 describe('docker-compose.yml', () => {
   it('runs every implementation by default and k6 only under the bench profile', () => {
     expect(checkServices(compose)).toEqual([]);
-    expect(Object.keys(APP_SERVICES)).toEqual(['go-service', 'ts-service', 'go-vips']);
+    expect(Object.keys(APP_SERVICES)).toEqual(['go-service', 'ts-service', 'go-vips', 'ts-bun', 'ts-deno']);
     expect(checkServices(broken((s) => delete s['ts-service']))).toContain('service ts-service is missing');
     expect(checkServices(broken((s) => delete s['go-vips']))).toContain('service go-vips is missing');
+    expect(checkServices(broken((s) => delete s['ts-deno']))).toEqual(['service ts-deno is missing']);
     expect(checkServices(broken((s) => Object.assign(s.k6 ?? {}, { profiles: undefined })))).toEqual(
       expect.arrayContaining([expect.stringMatching(/k6 must be under profiles/)]),
     );
@@ -70,8 +74,26 @@ describe('docker-compose.yml', () => {
     );
   });
 
-  it('publishes 8080, 8081 and 8082', () => {
+  it("names every implementation's port: the contract's DEFAULT_PORTS under its compose service", () => {
+    for (const impl of IMPLEMENTATIONS)
+      expect(APP_SERVICES[COMPOSE_SERVICES[impl]]).toBe(DEFAULT_PORTS[impl]);
+    expect(APP_SERVICES).toEqual({
+      'go-service': 8080,
+      'ts-service': 8081,
+      'go-vips': 8082,
+      'ts-bun': 8083,
+      'ts-deno': 8084,
+    });
+  });
+
+  it('publishes 8080 to 8084, each on itself', () => {
     expect(checkPorts(compose)).toEqual([]);
+    expect(checkPorts(broken((s) => Object.assign(s['ts-bun'] ?? {}, { ports: ['8084:8084'] })))).toEqual([
+      'ts-bun must publish 8083:8083, has ["8084:8084"]',
+    ]);
+    expect(
+      checkPorts(broken((s) => Object.assign(s['ts-deno'] ?? {}, { environment: { PORT: '8081' } }))),
+    ).toEqual(['ts-deno sets PORT=8081, not 8084']);
     expect(checkPorts(broken((s) => Object.assign(s['go-vips'] ?? {}, { ports: ['8080:8082'] })))).toEqual([
       'go-vips must publish 8082:8082, has ["8080:8082"]',
     ]);
@@ -98,6 +120,26 @@ describe('docker-compose.yml', () => {
     expect(checkHealthchecks(broken((s) => delete s['ts-service']?.healthcheck))).toContain(
       'ts-service needs a healthcheck with a CMD test',
     );
+    expect(checkHealthchecks(broken((s) => delete s['ts-deno']?.healthcheck))).toEqual([
+      'ts-deno needs a healthcheck with a CMD test',
+    ]);
+  });
+
+  it("runs the command of each image's own HEALTHCHECK (a runtime the image has)", () => {
+    expect(checkImageHealthchecks(compose, ROOT)).toEqual([]);
+    const nodeInBun = broken((s) => {
+      const bun = s['ts-bun'] ?? {};
+      const test = s['ts-service']?.healthcheck?.test;
+      bun.healthcheck = { ...bun.healthcheck, test };
+    });
+    expect(checkImageHealthchecks(nodeInBun, ROOT)).toEqual([
+      expect.stringMatching(/^ts-bun: the compose healthcheck runs \["node",.*, the image's \["bun",/),
+    ]);
+    const shell = broken((s) => {
+      const deno = s['ts-deno'] ?? {};
+      deno.healthcheck = { ...deno.healthcheck, test: ['CMD-SHELL', 'deno eval "fetch()"'] };
+    });
+    expect(checkImageHealthchecks(shell, ROOT)).toHaveLength(1);
   });
 
   it('builds from contexts and Dockerfiles that exist', () => {
@@ -106,6 +148,12 @@ describe('docker-compose.yml', () => {
       Object.assign(s['ts-service'] ?? {}, { build: { context: '.', dockerfile: 'nope' } }),
     );
     expect(checkBuilds(missing, ROOT)).toEqual(['ts-service: nope does not exist in .']);
+    const gone = broken((s) =>
+      Object.assign(s['ts-bun'] ?? {}, {
+        build: { context: '.', dockerfile: 'apps/ts-service/Dockerfile.gone' },
+      }),
+    );
+    expect(checkBuilds(gone, ROOT)).toEqual(['ts-bun: apps/ts-service/Dockerfile.gone does not exist in .']);
     expect(
       checkBuilds(
         broken((s) => Object.assign(s['go-service'] ?? {}, { build: './gone' })),
@@ -119,12 +167,18 @@ describe('docker-compose.yml', () => {
     const short = broken((s) => Object.assign(s['go-service'] ?? {}, { stop_grace_period: '5s' }));
     expect(checkRestartAndStop(short)).toHaveLength(1);
     expect(checkRestartAndStop(broken((s) => delete s['ts-service']?.restart))).toHaveLength(1);
+    expect(checkRestartAndStop(broken((s) => delete s['ts-bun']?.restart))).toEqual([
+      'ts-bun needs a restart policy',
+    ]);
   });
 
   it('gives every service the same CPU and memory limits', () => {
     expect(checkEqualLimits(compose)).toEqual([]);
     expect(checkEqualLimits(broken((s) => Object.assign(s['go-vips'] ?? {}, { cpus: '1' })))).toEqual([
       'cpus differs: "2" (go-service) vs "1" (go-vips)',
+    ]);
+    expect(checkEqualLimits(broken((s) => Object.assign(s['ts-deno'] ?? {}, { mem_limit: '2g' })))).toEqual([
+      'mem_limit differs: "1g" (go-service) vs "2g" (ts-deno)',
     ]);
     const unlimited = broken((s) => {
       for (const name of Object.keys(APP_SERVICES)) delete s[name]?.mem_limit;
@@ -133,6 +187,8 @@ describe('docker-compose.yml', () => {
       'go-service has no memory limit',
       'ts-service has no memory limit',
       'go-vips has no memory limit',
+      'ts-bun has no memory limit',
+      'ts-deno has no memory limit',
     ]);
   });
 
@@ -146,6 +202,8 @@ describe('docker-compose.yml', () => {
     expect(pinned.services?.['go-service']?.cpuset).toBe('1');
     expect(pinned.services?.['ts-service']?.mem_limit).toBe('512m');
     expect(pinned.services?.['go-vips']?.cpus).toBe('1');
+    expect(pinned.services?.['ts-bun']?.memswap_limit).toBe('512m');
+    expect(pinned.services?.['ts-deno']?.cpuset).toBe('1');
   });
 
   it('sets the contract settings to the same values for every service, threads following CONCURRENCY', () => {
@@ -166,6 +224,9 @@ describe('docker-compose.yml', () => {
     expect(serviceEnv(three.services?.['ts-service'] ?? {}).get('UV_THREADPOOL_SIZE')).toBe('3');
     expect(serviceEnv(three.services?.['go-service'] ?? {}).get('GOMAXPROCS')).toBe('3');
     expect(serviceEnv(three.services?.['go-vips'] ?? {}).get('GOMAXPROCS')).toBe('3');
+    for (const name of ['ts-bun', 'ts-deno']) {
+      expect(serviceEnv(three.services?.[name] ?? {}).get('CONCURRENCY')).toBe('3');
+    }
 
     const skewed = broken((s) => {
       const ts = s['ts-service'] ?? {};
@@ -178,7 +239,7 @@ describe('docker-compose.yml', () => {
         svc.environment = { ...Object.fromEntries(serviceEnv(svc)), UV_THREADPOOL_SIZE: '16' };
       }
     });
-    expect(checkContractEnv(threads)).toHaveLength(3);
+    expect(checkContractEnv(threads)).toHaveLength(5);
     const unset = broken((s) => {
       const vips = s['go-vips'] ?? {};
       const env = Object.fromEntries(serviceEnv(vips));
@@ -193,7 +254,7 @@ describe('docker-compose.yml', () => {
     });
     expect(checkContractEnv(compose)).toEqual([]);
     expect(checkContractEnv(lingerOnOne)).toEqual([
-      'LINGER_TIMEOUT_MS must be set for every service (not set: go-service, go-vips)',
+      'LINGER_TIMEOUT_MS must be set for every service (not set: go-service, go-vips, ts-bun, ts-deno)',
     ]);
   });
 
@@ -204,7 +265,7 @@ describe('docker-compose.yml', () => {
       'k6 must mount ./bench/k6 read-only at /scripts',
       'k6 must mount ./bench/results writable at /results',
     ]);
-    expect(checkK6(broken((s) => Object.assign(s.k6 ?? {}, { depends_on: ['go-service'] })))).toHaveLength(3);
+    expect(checkK6(broken((s) => Object.assign(s.k6 ?? {}, { depends_on: ['go-service'] })))).toHaveLength(5);
     const withoutVips = broken((s) => {
       const k6 = s.k6 ?? {};
       const deps = { ...(k6.depends_on as Record<string, { condition: string }>) };
@@ -212,6 +273,13 @@ describe('docker-compose.yml', () => {
       k6.depends_on = deps;
     });
     expect(checkK6(withoutVips)).toEqual(['k6 must wait until go-vips is healthy']);
+    const withoutDeno = broken((s) => {
+      const k6 = s.k6 ?? {};
+      const deps = { ...(k6.depends_on as Record<string, { condition: string }>) };
+      deps['ts-deno'] = { condition: 'service_started' };
+      k6.depends_on = deps;
+    });
+    expect(checkK6(withoutDeno)).toEqual(['k6 must wait until ts-deno is healthy']);
   });
 
   it('lets the harness pin k6 and choose who writes the results', () => {

@@ -1,14 +1,35 @@
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { checkDockerfile, checkSharpRuntime, type DockerfileInput, readDockerfile } from './checks.js';
+import {
+  COMPOSE_SERVICES,
+  checkDockerfile,
+  checkRuntimePin,
+  checkSameStage,
+  checkSharpRuntime,
+  type DockerfileInput,
+  pinnedBaseImages,
+  RUNTIME_PINS,
+  readDockerfile,
+  readPin,
+  STANDIN_IMAGES,
+} from './checks.js';
 import { buildOf, loadCompose } from './compose.js';
-import { contextCopySources, finalUser, parseInstructions, parseStages, stageEnv } from './dockerfile.js';
+import {
+  bindMountSource,
+  contextCopySources,
+  finalUser,
+  healthcheckCommand,
+  parseInstructions,
+  parseStages,
+  stageCmd,
+  stageEnv,
+} from './dockerfile.js';
 import { parseDockerignore } from './dockerignore.js';
 import { checkLibvipsImage, readLibvipsPins } from './libvips.js';
 import { COMPOSE_FILE, ROOT } from './paths.js';
 
 /** Each service's Dockerfile, read from the build section of docker-compose.yml (so both must agree). */
-function dockerfileOf(service: 'go-service' | 'ts-service' | 'go-vips'): DockerfileInput {
+function dockerfileOf(service: string): DockerfileInput {
   const build = buildOf(loadCompose(COMPOSE_FILE).services?.[service] ?? {});
   if (build === undefined) throw new Error(`${service} has no build section`);
   return readDockerfile(service, join(ROOT, build.context), build.dockerfile);
@@ -17,6 +38,9 @@ function dockerfileOf(service: 'go-service' | 'ts-service' | 'go-vips'): Dockerf
 const go = dockerfileOf('go-service');
 const ts = dockerfileOf('ts-service');
 const vips = dockerfileOf('go-vips');
+const bun = dockerfileOf('ts-bun');
+const deno = dockerfileOf('ts-deno');
+const bases = pinnedBaseImages(ROOT);
 
 const sample = `# syntax=docker/dockerfile:1
 ARG BASE=debian:bookworm-slim
@@ -59,6 +83,28 @@ describe('the Dockerfile reader', () => {
     expect(finalUser(stages)).toBeUndefined();
     // A stage built on another inherits its USER.
     expect(finalUser(stages.slice(0, 2))).toBe('1000');
+  });
+
+  it('reads bind mounts of the context, HEALTHCHECK and CMD commands', () => {
+    const text = `FROM x AS a
+RUN --mount=type=bind,source=.bun-version,target=/tmp/v --mount=type=cache,target=/c \\
+    --mount=type=bind,from=a,source=/x,target=/y cat /tmp/v
+FROM x
+RUN --mount=src=pin.txt,dst=/p true
+HEALTHCHECK --interval=5s --retries=5 CMD ["bun", "-e", "1"]
+CMD ./start.sh bun
+`;
+    const stages = parseStages(text);
+    expect(contextCopySources(stages)).toEqual([
+      { path: '.bun-version', line: 2 },
+      { path: 'pin.txt', line: 5 },
+    ]);
+    expect(bindMountSource('--mount=type=secret,id=npm')).toBeUndefined();
+    const last = stages[1];
+    if (last === undefined) throw new Error('two stages expected');
+    expect(healthcheckCommand(last)).toEqual(['bun', '-e', '1']);
+    expect(stageCmd(last)).toEqual(['/bin/sh', '-c', './start.sh bun']);
+    expect(healthcheckCommand(parseStages('FROM x\nHEALTHCHECK NONE\n')[0] ?? last)).toBeUndefined();
   });
 
   it('rejects a file cut inside a continuation', () => {
@@ -136,6 +182,57 @@ describe('go-service/Dockerfile.vips', () => {
     const fewer = { ...pins, packages: { '@img/sharp-libvips-linux-x64': '1.3.4' } };
     expect(checkLibvipsImage(vips, fewer)).toEqual([
       'go-vips: fetches @img/sharp-libvips-dev, which the repo does not pin',
+    ]);
+  });
+});
+
+describe.each([
+  ['apps/ts-service/Dockerfile.bun', bun],
+  ['apps/ts-service/Dockerfile.deno', deno],
+])('%s', (_file, input) => {
+  const pin = RUNTIME_PINS.find((p) => COMPOSE_SERVICES[p.implementation] === input.name);
+  if (pin === undefined) throw new Error(`no runtime pin for ${input.name}`);
+  const version = readPin(ROOT, pin.file);
+
+  it('is multi-stage, copies what exists, runs as non-root with a healthcheck', () => {
+    expect(checkDockerfile(input, bases)).toEqual([]);
+    // The runtime's image is no stand-in of its own: only its pinned version is allowed.
+    expect(checkDockerfile(input)).toEqual([expect.stringMatching(/is not one of the pinned base images/)]);
+  });
+
+  it('keeps sharp on glibc with bounded malloc arenas', () => {
+    expect(checkSharpRuntime(input)).toEqual([]);
+  });
+
+  it(`carries exactly the runtime ${pin.file} pins, started by start.sh ${pin.runtime}`, () => {
+    expect(version).toMatch(/^\d+\.\d+\.\d+$/);
+    expect(checkRuntimePin(input, pin, version)).toEqual([]);
+    expect(input.text).toContain(`FROM ${pin.image}:${pin.tag(version)} AS`);
+  });
+
+  it('builds the workspace exactly as apps/ts-service/Dockerfile does', () => {
+    expect(checkSameStage(input, ts, 'build')).toEqual([]);
+  });
+
+  it('fails on another version, no version check or another start', () => {
+    const other = checkRuntimePin(input, pin, '0.0.1');
+    expect(other).toEqual([
+      `${input.name}: FROM ${pin.image}:${pin.tag(version)}, but ${pin.file} pins 0.0.1 (${pin.image}:${pin.tag('0.0.1')})`,
+    ]);
+    expect(checkDockerfile(input, [...STANDIN_IMAGES, `${pin.image}:${pin.tag('0.0.1')}`])).toEqual([
+      expect.stringMatching(new RegExp(`FROM ${pin.image}:\\S+ is not one of the pinned base images`)),
+    ]);
+    const unchecked = { ...input, text: input.text.replaceAll(`source=${pin.file}`, 'source=README.md') };
+    expect(checkRuntimePin(unchecked, pin, version)).toEqual([
+      `${input.name}: the build does not check the runtime's --version against ${pin.file}`,
+    ]);
+    const direct = { ...input, text: `${input.text}CMD ["${pin.runtime}", "dist/main.js"]\n` };
+    expect(checkRuntimePin(direct, pin, version)).toEqual([expect.stringMatching(/CMD must be start.sh/)]);
+    const drifted = { ...input, text: input.text.replace('pnpm@12.4.2', 'pnpm@12.4.3') };
+    expect(checkSameStage(drifted, ts, 'build')).toEqual([
+      expect.stringMatching(
+        /stage build, instruction 3 is "RUN npm install .*pnpm@12.4.3", ts-service has "RUN npm/,
+      ),
     ]);
   });
 });

@@ -86,11 +86,38 @@ export function splitArgs(args: string): string[] {
   return trimmed.split(/\s+/).filter((w) => w !== '');
 }
 
-/** Sources of every COPY/ADD that reads the build context (not `--from=` another stage or image). */
+/** The context path a `RUN --mount=…` flag binds (type bind, not `from=` a stage or image), if any. */
+export function bindMountSource(flag: string): string | undefined {
+  if (!flag.startsWith('--mount=')) return undefined;
+  const options = new Map(
+    flag
+      .slice('--mount='.length)
+      .split(',')
+      .map((kv) => {
+        const eq = kv.indexOf('=');
+        return eq < 0 ? ([kv, ''] as const) : ([kv.slice(0, eq), kv.slice(eq + 1)] as const);
+      }),
+  );
+  if ((options.get('type') ?? 'bind') !== 'bind' || options.has('from')) return undefined;
+  return options.get('source') ?? options.get('src');
+}
+
+/**
+ * Sources of every COPY/ADD that reads the build context (not `--from=` another stage or image), and of every
+ * `RUN --mount=type=bind` of the context.
+ */
 export function contextCopySources(stages: Stage[]): CopySource[] {
   const sources: CopySource[] = [];
   for (const stage of stages) {
     for (const instruction of stage.instructions) {
+      if (instruction.keyword === 'RUN') {
+        for (const word of instruction.args.trim().split(/\s+/)) {
+          if (!word.startsWith('--')) break;
+          const path = bindMountSource(word);
+          if (path !== undefined) sources.push({ path, line: instruction.line });
+        }
+        continue;
+      }
       if (instruction.keyword !== 'COPY' && instruction.keyword !== 'ADD') continue;
       const words = splitArgs(instruction.args);
       const flags = words.filter((w) => w.startsWith('--'));
@@ -143,4 +170,23 @@ export function stageEnv(stage: Stage): Map<string, string> {
     }
   }
   return env;
+}
+
+/** The exec-form command of an instruction (`["a", "b"]`); a shell-form one as `['/bin/sh', '-c', text]`. */
+function commandOf(args: string): string[] {
+  const trimmed = args.trim();
+  return trimmed.startsWith('[') ? splitArgs(trimmed) : ['/bin/sh', '-c', trimmed];
+}
+
+/** The command of the stage's last HEALTHCHECK (its options dropped); undefined for none or `NONE`. */
+export function healthcheckCommand(stage: Stage): string[] | undefined {
+  const last = stage.instructions.filter((i) => i.keyword === 'HEALTHCHECK').at(-1);
+  const match = /^(?:--\S+\s+)*CMD\s+(.*)$/is.exec(last?.args.trim() ?? '');
+  return match?.[1] === undefined ? undefined : commandOf(match[1]);
+}
+
+/** The stage's last CMD, as a command; undefined when it sets none. */
+export function stageCmd(stage: Stage): string[] | undefined {
+  const last = stage.instructions.filter((i) => i.keyword === 'CMD').at(-1);
+  return last === undefined ? undefined : commandOf(last.args);
 }

@@ -43,8 +43,15 @@ describe('the ignore files', () => {
   it('the root context leaves out node_modules, dist, bin and bench/results', () => {
     const root = loadDockerignore(ROOT, join(ROOT, 'apps/ts-service/Dockerfile'));
     expect(checkIgnored('.dockerignore', root, NEVER)).toEqual([]);
-    // ...but keeps what the TS image is built from.
-    for (const kept of ['package.json', 'pnpm-lock.yaml', 'packages/contract/src', 'apps/ts-service/src']) {
+    // ...but keeps what the TS images are built from, and the runtime pins the Bun and Deno builds check.
+    for (const kept of [
+      'package.json',
+      'pnpm-lock.yaml',
+      'packages/contract/src',
+      'apps/ts-service/src',
+      '.bun-version',
+      '.deno-version',
+    ]) {
       expect(root.excludes(kept), kept).toBe(false);
     }
   });

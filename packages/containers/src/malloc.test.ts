@@ -22,12 +22,15 @@ describe('the malloc settings, one home (apps/ts-service/start.sh)', () => {
     expect(shipped.get('MALLOC_ARENA_MAX')).toBe('2');
   });
 
-  it.each([['apps/ts-service/Dockerfile'], ['go-service/Dockerfile.vips']])(
-    '%s restates them as ENV',
-    (file) => {
-      expect(checkSameSettings(shipped, finalStageEnv(readRepoFile(ROOT, file)), file)).toEqual([]);
-    },
-  );
+  // Every image that runs libvips: sharp on Node, Bun and Deno, and go-vips.
+  it.each([
+    ['apps/ts-service/Dockerfile'],
+    ['apps/ts-service/Dockerfile.bun'],
+    ['apps/ts-service/Dockerfile.deno'],
+    ['go-service/Dockerfile.vips'],
+  ])('%s restates them as ENV', (file) => {
+    expect(checkSameSettings(shipped, finalStageEnv(readRepoFile(ROOT, file)), file)).toEqual([]);
+  });
 
   it('the go-vips binary defaults to them (mallopt)', () => {
     expect(

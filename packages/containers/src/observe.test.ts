@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { IMPLEMENTATIONS } from '@rtip/contract';
 import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
 import { APP_SERVICES } from './checks.js';
@@ -54,7 +55,8 @@ describe('observe profile', () => {
     }
     const labels = prometheus.scrape_configs.map((c) => c.static_configs[0]?.labels?.implementation);
     // The contract's IMPLEMENTATIONS, one label each.
-    expect(labels).toEqual(['go', 'ts', 'go-vips']);
+    expect(labels).toEqual([...IMPLEMENTATIONS]);
+    expect(labels).toEqual(['go', 'ts', 'go-vips', 'ts-bun', 'ts-deno']);
   });
 
   it('the dashboard compares the implementations, reading only contract metrics from the provisioned datasource', () => {

@@ -162,7 +162,7 @@ describe('parseConfig', () => {
   });
 
   it('describes the default of every variable from its rule', () => {
-    expect(CONFIG_VARIABLES.PORT.default).toBe('go 8080, ts 8081, go-vips 8082');
+    expect(CONFIG_VARIABLES.PORT.default).toBe('go 8080, ts 8081, go-vips 8082, ts-bun 8083, ts-deno 8084');
     expect(CONFIG_VARIABLES.CONCURRENCY.default).toBe('number of CPUs');
     expect(CONFIG_VARIABLES.QUEUE_DEPTH.default).toBe('4 × CONCURRENCY');
     expect(CONFIG_VARIABLES.MAX_INFLIGHT_UPLOAD_BYTES.default).toBe('4 × MAX_UPLOAD_BYTES');

@@ -2,9 +2,16 @@
 
 /**
  * Every implementation of the contract and its default port. `go` and `go-vips` are one Go code base built twice
- * (pure-Go codecs; libvips through cgo), `ts` is the TypeScript service on Node.js.
+ * (pure-Go codecs; libvips through cgo); `ts`, `ts-bun` and `ts-deno` are one TypeScript app served three ways: on
+ * Node.js (node:http), on Bun (Bun.serve) and on Deno (Deno.serve).
  */
-export const DEFAULT_PORTS = { go: 8080, ts: 8081, 'go-vips': 8082 } as const;
+export const DEFAULT_PORTS = {
+  go: 8080,
+  ts: 8081,
+  'go-vips': 8082,
+  'ts-bun': 8083,
+  'ts-deno': 8084,
+} as const;
 export type Implementation = keyof typeof DEFAULT_PORTS;
 export const IMPLEMENTATIONS = Object.keys(DEFAULT_PORTS) as Implementation[];
 

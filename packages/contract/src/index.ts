@@ -2,6 +2,7 @@
 
 export * from './config.js';
 export * from './contract-data.js';
+export * from './deviations.js';
 export * from './disposition.js';
 export * from './equivalence.js';
 export * from './errors.js';

@@ -243,22 +243,38 @@ export class Edge {
   }
 
   #record(requestId: string, status: number, code: ErrorCode, bytesOut: number, cause: string): void {
-    const { metrics, logger } = this.#deps;
-    metrics.httpRequests.inc({ route: 'unmatched', method: 'UNKNOWN', status: String(status) });
-    metrics.rejected.inc({ code });
-    logger.info(
-      {
-        requestId,
-        method: 'UNKNOWN',
-        path: null,
-        status,
-        durationMs: null,
-        bytesIn: null,
-        bytesOut,
-        code,
-        cause,
-      },
-      'request',
-    );
+    recordEdgeAnswer(this.#deps, { requestId, status, code, bytesOut, cause });
   }
+}
+
+/** An edge answer in the log and the metrics: route "unmatched", method "UNKNOWN" (the head was not accepted). */
+export function recordEdgeAnswer(
+  { metrics, logger }: { metrics: Metrics; logger: Logger },
+  answer: {
+    requestId: string;
+    status: number;
+    code: ErrorCode;
+    bytesOut: number;
+    cause: string;
+    peer?: string;
+  },
+): void {
+  const { requestId, status, code, bytesOut, cause, peer } = answer;
+  metrics.httpRequests.inc({ route: 'unmatched', method: 'UNKNOWN', status: String(status) });
+  metrics.rejected.inc({ code });
+  logger.info(
+    {
+      requestId,
+      method: 'UNKNOWN',
+      path: null,
+      status,
+      durationMs: null,
+      bytesIn: null,
+      bytesOut,
+      code,
+      cause,
+      ...(peer && { peer }),
+    },
+    'request',
+  );
 }

@@ -4,6 +4,7 @@ import { openApiText } from '@rtip/contract';
 import { type Context, Hono } from 'hono';
 import type { AppDeps } from '../deps.js';
 import {
+  implementation,
   LIBRARY_VERSIONS,
   runtime,
   SERVICE_VERSION,
@@ -37,7 +38,7 @@ export function opsRoutes(deps: AppDeps): Hono<AppEnv> {
     send(
       c,
       JSON.stringify({
-        implementation: 'ts',
+        implementation: implementation(),
         version: SERVICE_VERSION,
         runtime: runtime(),
         libraries: LIBRARY_VERSIONS,

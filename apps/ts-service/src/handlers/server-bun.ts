@@ -28,7 +28,7 @@ import type {
   RequestInfo,
   ServerRuntime,
 } from './server.js';
-import { OpenAnswers, pathOfUrl } from './server.js';
+import { dropBody, OpenAnswers, pathOfUrl } from './server.js';
 
 /** The parts of Bun's API used here (types declared locally: the project does not depend on @types/bun). */
 export interface BunServer {
@@ -95,7 +95,7 @@ export function bunEarlyAnswer(response: Response): Response {
 
 export const bunServer: ServerRuntime = {
   name: 'bun',
-  defaultPort: 8083,
+  implementation: 'ts-bun',
 
   async listen(handler: ExchangeHandler, options: ListenOptions): Promise<AppServer> {
     const bun = bunGlobal();
@@ -107,9 +107,15 @@ export const bunServer: ServerRuntime = {
       // A request with a body may take longer than the idle timeout without a byte moving (an image being
       // processed): the upload deadline and REQUEST_TIMEOUT_MS bound it instead.
       if (request.method !== 'GET' && request.method !== 'HEAD') server.timeout(request, 0);
-      const answered = handler(request, info).then(({ response, pendingBody }) => {
+      const answered = handler(request, info).then(async ({ response, pendingBody }) => {
         if (!pendingBody) return response;
         server.timeout(request, bunSeconds(limits.lingerIdleMs));
+        // Bun closes a connection whose request said `Connection: close` as soon as the answer is written, with
+        // the rest of the body unread, and a client still sending then gets a reset instead of the answer. So for
+        // such a request the answer waits until the rest is read and dropped (bounded like a lingering close).
+        if (/\bclose\b/i.test(request.headers.get('connection') ?? '')) {
+          await dropBody(pendingBody, { idleMs: limits.lingerIdleMs, timeoutMs: limits.lingerTimeoutMs });
+        }
         return bunEarlyAnswer(response);
       });
       open.hold(answered);

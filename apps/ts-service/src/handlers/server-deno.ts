@@ -60,7 +60,7 @@ function denoGlobal(): DenoGlobal {
 
 export const denoServer: ServerRuntime = {
   name: 'deno',
-  defaultPort: 8084,
+  implementation: 'ts-deno',
 
   async listen(handler: ExchangeHandler, options: ListenOptions): Promise<AppServer> {
     const deno = denoGlobal();

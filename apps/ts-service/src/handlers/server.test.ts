@@ -7,6 +7,7 @@ import { runtime } from '../runtime-info.js';
 import { capturingLogger, fixture, testApp } from '../test/helpers.js';
 import {
   declaresBody,
+  dropBody,
   exchangeHandler,
   headBytes,
   normalisedPath,
@@ -166,6 +167,28 @@ describe('the body tap', () => {
     expect(response.status).toBe(200);
     expect(response.headers.get('x-image-width')).toBe('32');
     expect(pendingBody).toBeUndefined();
+  });
+});
+
+describe('dropBody (Bun, after a Connection: close request)', () => {
+  it('reads a body to its end', async () => {
+    expect(await dropBody(stream('x'.repeat(1000), 'y'), { idleMs: 500, timeoutMs: 2_000 })).toBe('drained');
+  });
+
+  it('stops at the idle bound when the client stops sending', async () => {
+    const silent = new ReadableStream<Uint8Array>({ pull: () => new Promise(() => undefined) });
+    const started = performance.now();
+    expect(await dropBody(silent, { idleMs: 100, timeoutMs: 2_000 })).toBe('timed_out');
+    expect(performance.now() - started).toBeGreaterThanOrEqual(90);
+  });
+
+  it('stops at the total bound while bytes keep coming', async () => {
+    const endless = new ReadableStream<Uint8Array>({
+      pull: (c) => new Promise<void>((r) => setTimeout(() => r(c.enqueue(new Uint8Array(10))), 10)),
+    });
+    const started = performance.now();
+    expect(await dropBody(endless, { idleMs: 100, timeoutMs: 300 })).toBe('timed_out');
+    expect(performance.now() - started).toBeLessThan(1_000);
   });
 });
 

@@ -1,6 +1,20 @@
+// What the edge policy (contract README, "Edge policy" and "Early answers") needs from an HTTP server that speaks web
+// Request/Response (Bun.serve, Deno.serve), the part of it that is the same on every such server, and the service
+// run on one of them. One implementation per runtime: server-bun.ts, server-deno.ts. The Node.js server (serve.ts,
+// edge.ts, early-answer.ts, linger.ts) does the same through node:http.
+//
+// Split of the work:
+// - the runtime's server: listening, HTTP/1.1 parsing and its own refusals, the header deadline, closing idle
+//   connections, the raw path as sent (when it can tell it), the peer address, graceful close;
+// - here: the rules of a parsed head that the runtime's parser lets through (its exact size, Host, the transfer
+//   coding, raw bytes in the target) answered as problem+json, the request body tapped so that an answer given
+//   before it was read to its end is known (an early answer) and the rest is handed to the runtime's entry,
+//   the count of open answers for the drain, and the service's life (serveOn, the counterpart of index.ts's run()).
+
 import {
   buildProblem,
   CACHE_CONTROL,
+  DEFAULT_PORTS,
   EDGE_LIMITS,
   ERRORS,
   type ErrorCode,
@@ -9,13 +23,13 @@ import {
   type ServiceConfig,
 } from '@rtip/contract';
 import type { Hono } from 'hono';
-import type { DestinationStream } from 'pino';
+import { type DestinationStream, destination } from 'pino';
 import type { Admission } from '../admission/admission.js';
 import { createApp } from '../app.js';
 import type { AppDeps } from '../deps.js';
 import { prepare } from '../index.js';
 import { runtime, sharpSettings } from '../runtime-info.js';
-import type { EdgeLimits } from './edge.js';
+import { type EdgeLimits, recordEdgeAnswer } from './edge.js';
 import type { AppEnv } from './env.js';
 import { requestIdFrom } from './request-id.js';
 
@@ -48,6 +62,7 @@ export type ExchangeHandler = (request: Request, info: RequestInfo) => Promise<E
 /** The server's limits: the edge's (16 KiB of head, 10 s to send it) and the lingering close's idle bound. */
 export interface ServerLimits extends EdgeLimits {
   lingerIdleMs: number;
+  lingerTimeoutMs: number;
 }
 
 export interface ListenOptions {
@@ -71,8 +86,8 @@ export interface AppServer {
 /** One runtime's HTTP server. */
 export interface ServerRuntime {
   readonly name: 'node' | 'bun' | 'deno';
-  /** The target's default port (contract: ts-bun 8083, ts-deno 8084). */
-  readonly defaultPort: number;
+  /** The contract's name of the target (its default port: DEFAULT_PORTS). */
+  readonly implementation: 'ts-bun' | 'ts-deno';
   /** Starts serving; rejects with `listen on HOST:PORT: …` when the address cannot be listened on. */
   listen(handler: ExchangeHandler, options: ListenOptions): Promise<AppServer>;
 }
@@ -261,23 +276,14 @@ export function edgeAnswer(
     JSON.stringify(buildProblem(refusal.code, refusal.detail, requestId)),
   );
   const { status } = ERRORS[refusal.code];
-  deps.metrics.httpRequests.inc({ route: 'unmatched', method: 'UNKNOWN', status: String(status) });
-  deps.metrics.rejected.inc({ code: refusal.code });
-  deps.logger.info(
-    {
-      requestId,
-      method: 'UNKNOWN',
-      path: null,
-      status,
-      durationMs: null,
-      bytesIn: null,
-      bytesOut: body.byteLength,
-      code: refusal.code,
-      cause,
-      ...(peer && { peer: `${peer.address}:${peer.port}` }),
-    },
-    'request',
-  );
+  recordEdgeAnswer(deps, {
+    requestId,
+    status,
+    code: refusal.code,
+    bytesOut: body.byteLength,
+    cause,
+    ...(peer && { peer: `${peer.address}:${peer.port}` }),
+  });
   return new Response(body, {
     status,
     headers: {
@@ -335,8 +341,8 @@ function addressText(address: AppServer['address']): string {
 }
 
 /** The limits the servers are given: the contract's edge limits and the configured lingering bound. */
-export function serverLimits(config: Pick<ServiceConfig, 'lingerIdleMs'>): ServerLimits {
-  return { ...EDGE_LIMITS, lingerIdleMs: config.lingerIdleMs };
+export function serverLimits(config: Pick<ServiceConfig, 'lingerIdleMs' | 'lingerTimeoutMs'>): ServerLimits {
+  return { ...EDGE_LIMITS, lingerIdleMs: config.lingerIdleMs, lingerTimeoutMs: config.lingerTimeoutMs };
 }
 
 /**
@@ -352,7 +358,7 @@ export async function serveOn(
   stdout: DestinationStream,
   signal?: AbortSignal,
 ): Promise<void> {
-  const { config, deps, pool } = prepare(args, env, stdout, server.defaultPort);
+  const { config, deps, pool } = prepare(args, env, stdout, DEFAULT_PORTS[server.implementation]);
   const { logger, lifecycle } = deps;
   let listening: AppServer;
   try {
@@ -414,4 +420,56 @@ async function drain(server: AppServer, admission: Admission, timeoutMs: number)
   clearTimeout(timer);
   if (forced) server.closeAll();
   return forced;
+}
+
+/**
+ * The process entry of a web-server target (main-bun.ts, main-deno.ts): serveOn with the process's arguments and
+ * environment, JSON log lines on stdout, SIGTERM/SIGINT to drain; exits 0 once drained, 1 with the reason on
+ * stderr when it cannot start.
+ */
+export function serveProcess(server: ServerRuntime): void {
+  const stop = new AbortController();
+  process.once('SIGTERM', () => stop.abort('SIGTERM'));
+  process.once('SIGINT', () => stop.abort('SIGINT'));
+  serveOn(server, process.argv.slice(2), process.env, destination({ dest: 1, sync: true }), stop.signal).then(
+    () => process.exit(0),
+    (err: unknown) => {
+      process.stderr.write(`ts-service: ${err instanceof Error ? err.message : String(err)}\n`);
+      process.exit(1);
+    },
+  );
+}
+
+/**
+ * Reads and drops the rest of a body until it ends, `idleMs` pass without a byte or `timeoutMs` in all; then
+ * cancels what is left. For a server that would close with the body unread (Bun after a `Connection: close`
+ * request): the answer waits for this instead of being lost to a reset.
+ */
+export async function dropBody(
+  body: ReadableStream<Uint8Array>,
+  bounds: { idleMs: number; timeoutMs: number },
+): Promise<'drained' | 'timed_out'> {
+  const reader = body.getReader();
+  const deadline = performance.now() + bounds.timeoutMs;
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  try {
+    for (;;) {
+      const wait = Math.min(bounds.idleMs, deadline - performance.now());
+      if (wait <= 0) return 'timed_out';
+      const next = await Promise.race([
+        reader.read(),
+        new Promise<'timed_out'>((resolve) => {
+          timer = setTimeout(() => resolve('timed_out'), wait);
+        }),
+      ]);
+      clearTimeout(timer);
+      if (next === 'timed_out') return 'timed_out';
+      if (next.done) return 'drained';
+    }
+  } catch {
+    return 'drained'; // the client went away: nothing left to read
+  } finally {
+    clearTimeout(timer);
+    void reader.cancel().catch(() => undefined);
+  }
 }

@@ -79,7 +79,7 @@ func run(args []string, stdout, stderr io.Writer) int {
 	}
 	fs := flag.NewFlagSet("bench-k8s", flag.ContinueOnError)
 	fs.SetOutput(stderr)
-	target := fs.String("target", "", "implementation to load: one of the contract's (go, ts, go-vips)")
+	target := fs.String("target", "", "implementation to load: one of the contract's (go, ts, go-vips, ts-bun, ts-deno)")
 	kubeContext := fs.String("context", "", "kubectl context (default: the current one)")
 	rate := fs.Int("rate", 100, "total arrival rate, requests per second, over all runners")
 	duration := fs.Duration("duration", 60*time.Second, "length of the phase")

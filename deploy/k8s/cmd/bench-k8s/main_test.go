@@ -123,7 +123,7 @@ func TestRefusesWithoutACluster(t *testing.T) {
 
 func TestRefusesBadFlagsInOneLine(t *testing.T) {
 	for args, want := range map[string]string{
-		"--target rust":          "bench-k8s: --target must be one of go, go-vips, ts\n",
+		"--target rust":          "bench-k8s: --target must be one of go, go-vips, ts, ts-bun, ts-deno\n",
 		"--target go --op sepia": `bench-k8s: --op "sepia" is not an op of bench/scenarios.json` + "\n",
 		"--target go --rate 0":   "bench-k8s: --rate, --duration (≥ 1s), --replicas and --cpus must be positive\n",
 	} {
