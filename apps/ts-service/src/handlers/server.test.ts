@@ -183,8 +183,18 @@ describe('dropBody (Bun, after a Connection: close request)', () => {
   });
 
   it('stops at the total bound while bytes keep coming', async () => {
+    let cancelled = false; // a timer still pending after the cancel must not enqueue into the closed stream
     const endless = new ReadableStream<Uint8Array>({
-      pull: (c) => new Promise<void>((r) => setTimeout(() => r(c.enqueue(new Uint8Array(10))), 10)),
+      pull: (c) =>
+        new Promise<void>((resolve) =>
+          setTimeout(() => {
+            if (!cancelled) c.enqueue(new Uint8Array(10));
+            resolve();
+          }, 10),
+        ),
+      cancel: () => {
+        cancelled = true;
+      },
     });
     const started = performance.now();
     expect(await dropBody(endless, { idleMs: 100, timeoutMs: 300 })).toBe('timed_out');
