@@ -120,9 +120,10 @@ describe('PipelinePool', () => {
     const p = new PipelinePool(2);
     await p.start();
     expect(p.workers).toBe(2);
-    const running = p.process(fixture('photo-12mp.jpg'), opts(), LIMITS);
+    // Its failure is awaited from the start: close() rejects it before the next line runs.
+    const running = failure(p.process(fixture('photo-12mp.jpg'), opts(), LIMITS));
     await p.close();
-    const err = await failure(running);
+    const err = await running;
     expect((err as ContractError).code).toBe('INTERNAL');
     expect((await p.process(fixture('photo-small.jpg'), opts(), LIMITS)).width).toBe(640);
     await p.close();
