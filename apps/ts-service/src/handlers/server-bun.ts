@@ -93,6 +93,9 @@ export function bunEarlyAnswer(response: Response): Response {
   return new Response(response.body, { status: response.status, statusText: response.statusText, headers });
 }
 
+/** How long a client still sending may pause before an early answer to its `Connection: close` request goes out. */
+const QUIET_MS = 250;
+
 export const bunServer: ServerRuntime = {
   name: 'bun',
   implementation: 'ts-bun',
@@ -112,9 +115,14 @@ export const bunServer: ServerRuntime = {
         server.timeout(request, bunSeconds(limits.lingerIdleMs));
         // Bun closes a connection whose request said `Connection: close` as soon as the answer is written, with
         // the rest of the body unread, and a client still sending then gets a reset instead of the answer. So for
-        // such a request the answer waits until the rest is read and dropped (bounded like a lingering close).
+        // such a request the answer waits until the rest is read and dropped, for at most LINGER_TIMEOUT_MS, or
+        // until the client has sent nothing for QUIET_MS: a client that waits for the answer before it sends (or
+        // has stopped) gets it at once, and has nothing in flight that would turn the close into a reset.
         if (/\bclose\b/i.test(request.headers.get('connection') ?? '')) {
-          await dropBody(pendingBody, { idleMs: limits.lingerIdleMs, timeoutMs: limits.lingerTimeoutMs });
+          await dropBody(pendingBody, {
+            idleMs: Math.min(QUIET_MS, limits.lingerIdleMs),
+            timeoutMs: limits.lingerTimeoutMs,
+          });
         }
         return bunEarlyAnswer(response);
       });
