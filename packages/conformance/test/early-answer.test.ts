@@ -18,7 +18,6 @@ import { type Deviation, PROBLEM_CONTENT_TYPE } from '@rtip/contract';
 import { chunkedBody, frameChunk, type RawAnswer, rawExchange, requestHead, until } from '@rtip/testkit';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { type Deviating, deviationFor, naming, says } from '../src/deviations.js';
-import { exchange } from '../src/raw.js';
 import { fixture, freshRequest, metricValue, multipartOfSize } from '../src/requests.js';
 import { type Implementation, type RunningService, startService } from '../src/services.js';
 
@@ -244,7 +243,7 @@ const rawRequest: Client = async (url, shape, ending) => {
     : { 'Content-Length': String(shape.body.length) };
   const body = shape.chunked ? chunkedBody(shape.body) : shape.body;
   const host = new URL(url).host;
-  const seen = await exchange(url, {
+  const seen = await rawExchange(url, {
     head: requestHead(shape.target, { 'Content-Type': shape.contentType, ...framing }, { host }),
     body,
     afterBody:
@@ -270,6 +269,17 @@ const rawRequest: Client = async (url, shape, ending) => {
     next: seen.next?.status,
   };
 };
+
+/** One small image through POST /process, answered 200: the service still serves. */
+async function servesAnImage(url: string): Promise<void> {
+  const res = await fetch(`${url}/process?width=64`, {
+    method: 'POST',
+    headers: { 'content-type': 'image/jpeg' },
+    body: new Uint8Array(fixture('photo-small.jpg')),
+  });
+  expect(res.status).toBe(200);
+  await res.arrayBuffer();
+}
 
 const CLIENTS: [string, Client][] = [
   ['Node http.request', nodeRequest],
@@ -421,13 +431,7 @@ for (const name of implementations)
       }
       expect(metricValue(text, 'http_lingering_closes_total', { outcome: 'timed_out' })).toBe(0);
       expect(metricValue(text, 'http_lingering_closes_total', { outcome: 'capped' })).toBe(0);
-      const res = await fetch(`${service.url}/process?width=64`, {
-        method: 'POST',
-        headers: { 'content-type': 'image/jpeg' },
-        body: new Uint8Array(fixture('photo-small.jpg')),
-      });
-      expect(res.status).toBe(200);
-      await res.arrayBuffer();
+      await servesAnImage(service.url);
     });
   });
 
@@ -468,15 +472,7 @@ for (const name of implementations)
     const count = (text: string, outcome: string) =>
       metricValue(text, 'http_lingering_closes_total', { outcome }) ?? Number.NaN;
     const servesImages = async () => {
-      for (let i = 0; i < 3; i++) {
-        const res = await fetch(`${service.url}/process?width=64`, {
-          method: 'POST',
-          headers: { 'content-type': 'image/jpeg' },
-          body: new Uint8Array(fixture('photo-small.jpg')),
-        });
-        expect(res.status).toBe(200);
-        await res.arrayBuffer();
-      }
+      for (let i = 0; i < 3; i++) await servesAnImage(service.url);
     };
 
     const notCutNorCapped = async () => {
@@ -488,14 +484,14 @@ for (const name of implementations)
       // ts-bun after the longest its timer can take (below).
       const openMs = early?.id === 'bun-early-answer' ? BUN_CUT_MS : TOTAL_MS + 1_500;
       const bounds = { openMs, timeoutMs: 20_000 };
-      const endless = exchange(service.url, {
+      const endless = rawExchange(service.url, {
         head: chunked,
         trickle: { chunk: framedPiece, everyMs: 10 },
         ...bounds,
       });
-      const silent = exchange(service.url, { head: declared, body: piece.subarray(0, 4096), ...bounds });
+      const silent = rawExchange(service.url, { head: declared, body: piece.subarray(0, 4096), ...bounds });
       // MAX_LINGERING is 2: the service would close this one right after its answer.
-      const third = exchange(service.url, { head: declared, ...bounds });
+      const third = rawExchange(service.url, { head: declared, ...bounds });
       await servesImages();
       expect(metricValue(await metrics(service.url), 'http_lingering_connections'), message).toBe(0);
       const [cut, quiet, capped] = await Promise.all([endless, silent, third]);

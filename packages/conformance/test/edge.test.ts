@@ -15,10 +15,9 @@
 import { readFileSync } from 'node:fs';
 import { connect } from 'node:net';
 import { CACHE_CONTROL, PROBLEM_CONTENT_TYPE } from '@rtip/contract';
-import { frameChunk, multipartBody, type RawAnswer, rawExchange } from '@rtip/testkit';
+import { frameChunk, multipartBody, type RawAnswer, type RawExchange, rawExchange } from '@rtip/testkit';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { type Deviating, deviationFor, documented, naming, says } from '../src/deviations.js';
-import { type Exchange, exchange } from '../src/raw.js';
 import { fixture, metricValue } from '../src/requests.js';
 import { type Implementation, type RunningService, startService } from '../src/services.js';
 
@@ -206,8 +205,8 @@ const head = (lines: string[]) => `${lines.join('\r\n')}\r\n\r\n`;
  * An upload that declares SIZE.holderDeclared bytes, sends SIZE.holderSent and then holds the connection; given up
  * once it is still open a second after the lingering bound (a target that never ends it: deno-early-answer).
  */
-function heldUpload(url: string): Promise<Exchange> {
-  return exchange(url, {
+function heldUpload(url: string): Promise<RawExchange> {
+  return rawExchange(url, {
     answerMs: SIZE.uploadTimeoutMs + 2_000,
     openMs: SIZE.lingerTimeoutMs + 1_000,
     head: head([
@@ -245,13 +244,13 @@ function multipartHead(url: string, disposition: string): { head: string; body: 
 interface Instead {
   id: string;
   names: string;
-  check: (seen: Exchange, message: string) => void;
+  check: (seen: RawExchange, message: string) => void;
 }
 
 /** A bare answer of the runtime's own server: the status, no problem+json, no X-Request-Id. */
 const bare =
   (status: number, { closes = false } = {}) =>
-  (seen: Exchange, message: string) => {
+  (seen: RawExchange, message: string) => {
     expect(seen.status, message).toBe(status);
     expect(seen.headers?.['content-type'] ?? '', message).not.toContain('problem+json');
     expect(seen.headers?.['x-request-id'], message).toBeUndefined();
@@ -259,7 +258,7 @@ const bare =
   };
 
 /** A 100 Continue first, then the contract's problem+json answer. */
-const continueThen = (status: number, code: string) => (seen: Exchange, message: string) => {
+const continueThen = (status: number, code: string) => (seen: RawExchange, message: string) => {
   expect(seen.interim, message).toEqual([100]);
   expect(seen.answer?.status, message).toBe(status);
   expect(problemCode(seen.answer), message).toBe(code);
@@ -455,7 +454,7 @@ describe.runIf(implementations.length > 0)('edge policy', () => {
           implementations.map(async (name) => {
             const { url } = service(name);
             const head = c.head(new URL(url).host);
-            return { name, exchange: await exchange(url, { head, openMs: OPEN_MS, timeoutMs: 20_000 }) };
+            return { name, exchange: await rawExchange(url, { head, openMs: OPEN_MS, timeoutMs: 20_000 }) };
           }),
         );
         table.push([c.name, ...seen.map((s) => String(s.exchange.status ?? s.exchange.ending))]);
@@ -522,20 +521,20 @@ describe.runIf(implementations.length > 0)('edge policy', () => {
         const headStart = `GET /healthz HTTP/1.1\r\nHost: ${new URL(url).host}\r\n`;
         const watch = rssWatch(pid);
         const started = performance.now();
-        const timed = (x: Exchange) => ({
+        const timed = (x: RawExchange) => ({
           ...x,
           ms: x.answeredAfterMs,
           closedMs: performance.now() - started,
         });
         const slow = Array.from({ length: SIZE.slowloris }, () =>
-          exchange(url, {
+          rawExchange(url, {
             head: headStart,
             trickle: { chunk: new TextEncoder().encode('X-Slow: 1\r\n'), everyMs: 500 },
             ...bounds,
           }).then(timed),
         );
         // And one that stops half-way through its head and stays silent.
-        const silent = exchange(url, { head: headStart, ...bounds }).then(timed);
+        const silent = rawExchange(url, { head: headStart, ...bounds }).then(timed);
         await new Promise((r) => setTimeout(r, 1_000));
         const normal = [];
         for (let i = 0; i < 5; i++) normal.push(await normalRequest(url));
@@ -599,7 +598,7 @@ describe.runIf(implementations.length > 0)('edge policy', () => {
           const started = performance.now();
           const declared = SIZE.slowDeclared;
           const slow = Array.from({ length: SIZE.slowUploads }, (_, i) =>
-            exchange(url, {
+            rawExchange(url, {
               head: head([
                 'POST /process HTTP/1.1',
                 `Host: ${host}`,

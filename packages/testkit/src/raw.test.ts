@@ -1,6 +1,14 @@
 import { createServer, type Socket } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
-import { chunkedBody, frameChunk, parseAnswer, rawExchange, requestHead, until } from './raw.js';
+import {
+  chunkedBody,
+  frameChunk,
+  parseAnswer,
+  parseAnswers,
+  rawExchange,
+  requestHead,
+  until,
+} from './raw.js';
 
 const answer = 'HTTP/1.1 413 Payload Too Large\r\nContent-Length: 2\r\nConnection: close\r\n\r\n{}';
 const head = 'POST /process HTTP/1.1\r\nHost: t\r\nContent-Length: 8388608\r\n\r\n';
@@ -169,6 +177,62 @@ describe('rawExchange', () => {
   });
 });
 
+describe('rawExchange with a server that may keep the connection', () => {
+  const ok = 'HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok';
+
+  it('reports a connection kept open after the answer as open, openMs after the answer', async () => {
+    const { url } = await serve((socket) => socket.write(ok));
+    const seen = await rawExchange(url, { head: 'GET / HTTP/1.1\r\nHost: t\r\n\r\n', openMs: 100 });
+    expect(seen.answer?.status).toBe(200);
+    expect(seen.ending).toBe('open');
+    expect(seen.endedAfterMs).toBeGreaterThanOrEqual(90);
+    expect(seen.endedAfterMs).toBeLessThan(1_000);
+  });
+
+  it('gives up answerMs after the start while no answer has come', async () => {
+    const { url } = await serve(() => undefined);
+    const seen = await rawExchange(url, { head: 'GET / HTTP/1.1\r\n\r\n', answerMs: 100, openMs: 5_000 });
+    expect(seen.status).toBeUndefined();
+    expect(seen.ending).toBe('open');
+    expect(seen.answeredAfterMs).toBeNaN();
+    expect(seen.endedAfterMs).toBeGreaterThanOrEqual(90);
+    expect(seen.endedAfterMs).toBeLessThan(1_000);
+  });
+
+  it('counts a bare answer (no Content-Length) as in once its head is, after a 100 Continue', async () => {
+    const { url } = await serve((socket) =>
+      socket.write('HTTP/1.1 100 Continue\r\n\r\nHTTP/1.1 400 Bad Request\r\nConnection: close\r\n\r\n'),
+    );
+    const seen = await rawExchange(url, { head: 'GET / HTTP/1.1\r\n\r\n', openMs: 100 });
+    expect(seen).toMatchObject({ interim: [100], status: 400, ending: 'open' });
+    expect(seen.answer).toBeUndefined();
+    expect(seen.answeredAfterMs).toBeGreaterThanOrEqual(0);
+    expect(seen.endedAfterMs).toBeGreaterThanOrEqual(90);
+  });
+
+  it('sends `afterBody` after the body and reads the next answer, and reports the end', async () => {
+    let got = '';
+    const { url } = await serve((socket) => {
+      socket.on('data', (d: Buffer) => {
+        got += d.toString('latin1');
+        if (got.endsWith('\r\n\r\n') && got.includes('GET /next')) socket.end(`${ok}${ok}`);
+      });
+    });
+    const seen = await rawExchange(url, {
+      head: 'POST / HTTP/1.1\r\nHost: t\r\nContent-Length: 4\r\n\r\n',
+      body: Buffer.from('body'),
+      afterBody: 'GET /next HTTP/1.1\r\nHost: t\r\n\r\n',
+      openMs: 2_000,
+    });
+    expect(got).toBe(
+      'POST / HTTP/1.1\r\nHost: t\r\nContent-Length: 4\r\n\r\nbodyGET /next HTTP/1.1\r\nHost: t\r\n\r\n',
+    );
+    expect(seen.sent).toBe(4);
+    expect(seen.next?.status).toBe(200);
+    expect(seen.ending).toBe('end');
+  });
+});
+
 describe('parseAnswer', () => {
   it('waits for the head and Content-Length bytes of body, and keeps header names as sent', () => {
     const whole = Buffer.from(
@@ -186,6 +250,22 @@ describe('parseAnswer', () => {
   it('never finds a whole answer without a Content-Length', () => {
     expect(parseAnswer(Buffer.from('HTTP/1.1 100 Continue\r\n\r\n'))).toBeUndefined();
     expect(parseAnswer(Buffer.from('HTTP/1.1 400 Bad Request\r\nConnection: close\r\n\r\n'))).toBeUndefined();
+  });
+});
+
+describe('parseAnswers', () => {
+  const ok = 'HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok';
+  it('reads interim answers, a bare final one, and the answer after a whole one', () => {
+    const bare = parseAnswers(
+      Buffer.from('HTTP/1.1 100 Continue\r\n\r\nHTTP/1.1 400 Bad Request\r\nConnection: close\r\n\r\n'),
+    );
+    expect(bare).toMatchObject({ interim: [100], status: 400, headers: { connection: 'close' } });
+    expect(bare.answer).toBeUndefined();
+    const two = parseAnswers(Buffer.from(`${ok}${ok.replace('200 OK', '404 Not Found')}`));
+    expect(two.interim).toEqual([]);
+    expect(two.answer?.status).toBe(200);
+    expect(two.next?.status).toBe(404);
+    expect(parseAnswers(Buffer.from('HTTP/1.1 200 OK\r\n'))).toEqual({ interim: [] });
   });
 });
 

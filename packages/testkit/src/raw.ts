@@ -1,6 +1,8 @@
 // A raw-socket HTTP/1.1 client for tests that must send what no HTTP client would (broken HTTP, a body that never
-// ends, a trickle) and see what a client cannot (the answer while it is still writing, then how the server ended
-// the connection: a FIN or a reset, and when). With the chunked framer, a request-head builder and a deadline poll.
+// ends, a trickle, a second request right after the body) and see what a client cannot: the answer while it is still
+// writing, 1xx interim answers, a bare answer without Content-Length, a second answer, and how the server ended the
+// connection (a FIN or a reset, and when) or that it kept it open. With the chunked framer, a request-head builder
+// and a deadline poll.
 
 import { connect } from 'node:net';
 
@@ -14,19 +16,37 @@ export interface RawAnswer {
   body: Buffer;
 }
 
-/** What a raw-socket client saw: the answer, and how and when the server ended the connection after it. */
-export interface RawExchange {
-  /** The answer, once its head and its Content-Length bytes of body have arrived; undefined if they never did. */
+/** The answers found at the front of what a connection received. */
+export interface RawAnswers {
+  /** Statuses of the 1xx interim answers before the final one, in order (e.g. [100]). */
+  interim: number[];
+  /** The final answer's status, once its head is in: also for a bare answer without Content-Length. */
+  status?: number;
+  /** The final answer's headers (names in lower case), once its head is in. */
+  headers?: Record<string, string>;
+  /** The final answer, once its head and its Content-Length bytes of body are in; undefined if they never were. */
   answer?: RawAnswer;
-  /** How the connection ended: 'end' (the server's FIN) or the first error's code (ECONNRESET: a reset). */
+  /** A second whole answer after it, on the same connection. */
+  next?: RawAnswer;
+}
+
+/** What a raw-socket client saw: the answers, and how and when the server ended the connection after them. */
+export interface RawExchange extends RawAnswers {
+  /**
+   * How the connection ended: 'end' (the server's FIN), the first error's code (ECONNRESET: a reset), or 'open'
+   * when the client gave up waiting for the end (`openMs`).
+   */
   ending: string;
   /** The first error on the connection, also one after the server's FIN (a reset of what was still sent). */
   error?: string;
   /** Body bytes the client wrote (trickled ones included): fewer than given means the server ended first. */
   sent: number;
-  /** When the whole answer had been read, ms after the connection was opened; NaN without an answer. */
+  /**
+   * When the final answer was in (its head and Content-Length bytes of body; the head alone for a bare answer), ms
+   * after the connection was opened; NaN without one.
+   */
   answeredAfterMs: number;
-  /** When the connection ended, ms after the whole answer was read (after the start when there was none). */
+  /** When the connection ended (or was found open), ms after the answer was in (after the start without one). */
   endedAfterMs: number;
   /** Everything received. */
   received: Buffer;
@@ -37,9 +57,18 @@ export interface RawRequest {
   head: string | Uint8Array;
   /** Written after the head as fast as the socket takes it, 64 KiB at a time, whatever the server answers. */
   body?: Uint8Array;
+  /** Written once the body has been written whole: the next request on the same connection. */
+  afterBody?: string;
   /** Then `chunk` every `everyMs`, until the connection ends. */
   trickle?: { chunk: Uint8Array; everyMs: number };
-  /** The exchange rejects when the connection has not ended by then (default 15 s). */
+  /**
+   * For a server that may keep the connection: when it has not ended this long after the final answer was in, the
+   * client closes it and the exchange resolves with ending 'open'. Without it the exchange waits for the server.
+   */
+  openMs?: number;
+  /** The same while no answer has come, counted from the start (default: openMs). */
+  answerMs?: number;
+  /** The exchange rejects when the connection has not ended (nor been found open) by then (default 15 s). */
   timeoutMs?: number;
 }
 
@@ -78,11 +107,37 @@ export function parseAnswer(received: Buffer): RawAnswer | undefined {
   };
 }
 
+/** Reads the 1xx interim answers, the final answer and the one after it from the front of `received`. */
+export function parseAnswers(received: Buffer): RawAnswers {
+  const interim: number[] = [];
+  let at = 0;
+  for (;;) {
+    const end = received.indexOf('\r\n\r\n', at);
+    if (end < 0) return { interim };
+    const [statusLine = '', ...lines] = received.subarray(at, end).toString('latin1').split('\r\n');
+    const status = Number(statusLine.split(' ')[1]);
+    if (status >= 100 && status < 200) {
+      interim.push(status);
+      at = end + 4;
+      continue;
+    }
+    const headers: Record<string, string> = {};
+    for (const line of lines) {
+      const colon = line.indexOf(':');
+      headers[line.slice(0, colon).trim().toLowerCase()] = line.slice(colon + 1).trim();
+    }
+    const answer = parseAnswer(received.subarray(at));
+    const next = answer ? parseAnswer(received.subarray(end + 4 + answer.body.length)) : undefined;
+    return { interim, status, headers, answer, next };
+  }
+}
+
 /**
  * One request on a raw TCP connection, from a client that keeps writing while it reads: it writes `head`, then
- * `body` (and then the trickle, if any), and does not stop when the answer comes. It resolves once the connection
- * has ended, with the answer, how the connection ended and when; it rejects after `timeoutMs`. Bodies are sent as
- * given: frame them first (chunkedBody) for Transfer-Encoding: chunked.
+ * `body`, then `afterBody` (and then the trickle, if any), and does not stop when the answer comes. It resolves once
+ * the connection has ended, or with ending 'open' `openMs` after the answer (`answerMs` after the start without one),
+ * with the answers, how the connection ended and when; it rejects after `timeoutMs`. Bodies are sent as given: frame
+ * them first (chunkedBody) for Transfer-Encoding: chunked.
  */
 export function rawExchange(target: RawTarget, request: RawRequest): Promise<RawExchange> {
   const { host, port } = address(target);
@@ -91,27 +146,44 @@ export function rawExchange(target: RawTarget, request: RawRequest): Promise<Raw
     const started = performance.now();
     const socket = connect(port, host);
     let received = Buffer.alloc(0);
-    let answer: RawAnswer | undefined;
-    let answeredAt = 0;
+    let answers: RawAnswers = { interim: [] };
+    let answeredAt = Number.NaN;
     let ending: string | undefined;
     let error: string | undefined;
     let sent = 0;
     let trickle: NodeJS.Timeout | undefined;
+    let open: NodeJS.Timeout | undefined;
+    const watchOpen = (ms: number | undefined) => {
+      clearTimeout(open);
+      if (ms === undefined) return;
+      open = setTimeout(() => {
+        ending ??= 'open';
+        socket.destroy();
+      }, ms);
+    };
+    watchOpen(request.answerMs ?? request.openMs);
     const timer = setTimeout(() => {
       clearInterval(trickle);
+      clearTimeout(open);
       socket.destroy();
       const text = JSON.stringify(received.subarray(0, 500).toString('latin1'));
       reject(
         new Error(
-          `connection not ended within ${timeoutMs} ms (answer ${answer?.status}, sent ${sent}); received ${text}`,
+          `connection not ended within ${timeoutMs} ms (answer ${answers.status}, sent ${sent}); received ${text}`,
         ),
       );
     }, timeoutMs);
     socket.on('data', (data: Buffer) => {
       received = Buffer.concat([received, data]);
-      if (answer) return;
-      answer = parseAnswer(received);
-      if (answer) answeredAt = performance.now();
+      if (!Number.isNaN(answeredAt) && answers.next) return;
+      answers = parseAnswers(received);
+      const isIn =
+        answers.answer !== undefined ||
+        (answers.status !== undefined && !answers.headers?.['content-length']);
+      if (Number.isNaN(answeredAt) && isIn) {
+        answeredAt = performance.now();
+        watchOpen(request.openMs);
+      }
     });
     socket.on('end', () => {
       ending ??= 'end';
@@ -123,21 +195,22 @@ export function rawExchange(target: RawTarget, request: RawRequest): Promise<Raw
     });
     socket.on('close', () => {
       clearTimeout(timer);
+      clearTimeout(open);
       clearInterval(trickle);
-      const now = performance.now();
       resolve({
-        answer,
+        ...answers,
         ending: ending ?? 'close',
         error,
         sent,
-        answeredAfterMs: answer ? answeredAt - started : Number.NaN,
-        endedAfterMs: now - (answer ? answeredAt : started),
+        answeredAfterMs: answeredAt - started,
+        endedAfterMs: performance.now() - (Number.isNaN(answeredAt) ? started : answeredAt),
         received,
       });
     });
-    const { head } = request;
+    const { head, afterBody } = request;
     socket.write(typeof head === 'string' ? Buffer.from(head, 'latin1') : head);
     const body = request.body ?? new Uint8Array();
+    let afterWritten = afterBody === undefined;
     const pump = () => {
       while (sent < body.length && socket.writable) {
         const piece = body.subarray(sent, sent + 64 * 1024);
@@ -146,6 +219,10 @@ export function rawExchange(target: RawTarget, request: RawRequest): Promise<Raw
           socket.once('drain', pump);
           return;
         }
+      }
+      if (!afterWritten && sent >= body.length && socket.writable) {
+        afterWritten = true;
+        socket.write(Buffer.from(afterBody as string, 'latin1'));
       }
     };
     pump();
