@@ -1,7 +1,10 @@
 // The pipeline probe: each implementation's own in-process run of its pipeline on the benchmark image and query,
 // pinned like the server, with the server stopped. Its CPU per image, subtracted from the service's CPU per
-// request at the fixed loads, is the per-request overhead outside the pipeline (HTTP, body, multipart, metrics,
-// logs). Interface: `PROBE --image PATH --query Q --iterations N --warmup W` prints one JSON line.
+// request at the fixed load, is the per-request overhead outside the pipeline (HTTP, body, multipart, metrics,
+// logs). Interface: `PROBE --image PATH --query Q --iterations N --warmup W --rate R` prints one JSON line.
+// The probe starts its images at the fixed load's rate, as the requests arrive: an image after an idle gap costs
+// more CPU than one run back to back (photo-hd grey at 22/s: TS pipeline 17.9 → 22.4 ms, Go 27–29 → 31 ms,
+// measured 2026-12-03), and a probe run back to back charged that difference to HTTP.
 
 import { existsSync } from 'node:fs';
 import path from 'node:path';
@@ -17,17 +20,30 @@ export type ProbeResult =
       command: string;
       iterations: number;
       warmup: number;
+      /** Images started per second (the fixed load's rate); absent in results before v4 (back to back). */
+      rate?: number;
       cpuMsPerImage: number;
       wallMsPerImage: number;
     }
   /** missing: the probe file is not there; failed: it ran and did not answer; n/a: no probe for this target. */
   | { status: 'missing' | 'failed' | 'n/a'; reason: string };
 
+/** The probe's CPU per image when it was run at the fixed load's pace (results v4 on); NaN otherwise. */
+export const pacedProbeMs = (p: ProbeResult | undefined): number =>
+  p?.status === 'ok' && p.rate !== undefined ? p.cpuMsPerImage : Number.NaN;
+
+/** Why a probe gives no figure to subtract: its failure, or a back-to-back run of results before v4. */
+export function probeNaReason(p: ProbeResult): string | undefined {
+  if (p.status !== 'ok') return p.reason;
+  return p.rate === undefined ? 'probe run back to back (results before v4)' : undefined;
+}
+
 /** The probe's one JSON line, checked: a wrong or partial answer is a failure, never a number. */
 export function parseProbeOutput(stdout: string): {
   cpuMsPerImage: number;
   wallMsPerImage: number;
   iterations: number;
+  rate: number;
 } {
   const line = stdout.trim().split('\n').filter(Boolean).at(-1) ?? '';
   let j: Record<string, unknown>;
@@ -46,21 +62,17 @@ export function parseProbeOutput(stdout: string): {
     cpuMsPerImage: n('cpuMsPerImage'),
     wallMsPerImage: n('wallMsPerImage'),
     iterations: n('iterations'),
+    rate: n('rate'),
   };
 }
 
-/** Enough iterations for about `seconds` of pipeline work at the measured capacity per core, within bounds. */
-export function probeIterations(
-  capacity: number,
-  cpus: number,
-  seconds: number,
-): { iterations: number; warmup: number } {
-  const perCore = capacity > 0 && cpus > 0 ? capacity / cpus : 1;
-  const iterations = Math.min(300, Math.max(5, Math.round(perCore * seconds)));
+/** Images for about `seconds` at `rate` images per second (one phase long), within bounds. */
+export function probeIterations(rate: number, seconds: number): { iterations: number; warmup: number } {
+  const iterations = Math.min(300, Math.max(5, Math.round((rate > 0 ? rate : 1) * seconds)));
   return { iterations, warmup: Math.min(20, Math.max(1, Math.round(iterations / 5))) };
 }
 
-export function probeArgs(s: Scenario, iterations: number, warmup: number): string[] {
+export function probeArgs(s: Scenario, iterations: number, warmup: number, rate: number): string[] {
   return [
     '--image',
     s.imagePath,
@@ -70,6 +82,8 @@ export function probeArgs(s: Scenario, iterations: number, warmup: number): stri
     String(iterations),
     '--warmup',
     String(warmup),
+    '--rate',
+    String(rate),
   ];
 }
 
@@ -79,6 +93,8 @@ export interface ProbeRun {
   concurrency: number;
   iterations: number;
   warmup: number;
+  /** Images started per second: the fixed load the overhead row compares with. */
+  rate: number;
   mode: 'native' | 'docker';
 }
 
@@ -95,7 +111,7 @@ export async function runProbe(
     return { status: 'missing', reason: `probe missing (${path.basename(probe.file)})` };
   // The server's env (GOMAXPROCS, UV_THREADPOOL_SIZE, malloc settings) without the listening bits.
   const { PORT: _p, HOST: _h, ...env } = nativeEnv(t.kind as Implementation, 0, o.concurrency);
-  const args = ['-c', o.cpus, ...probe.command, ...probeArgs(o.scenario, o.iterations, o.warmup)];
+  const args = ['-c', o.cpus, ...probe.command, ...probeArgs(o.scenario, o.iterations, o.warmup, o.rate)];
   const r = await $({
     quiet: true,
     nothrow: true,

@@ -12,9 +12,11 @@ export const RESULTS_SCHEMA = 'rtip-bench/results';
  * 2: markers are phase bands (start, end, kind); method says CI, server CPUs; pre-flight has its MAE bar.
  * 3: per target the implementation profile, the pipeline probe and RSS after start-up and after the run; the
  *    capacity plan's settings. Version 2 files still render (those sections say "not measured").
+ * 4: the pipeline probe starts its images at the overhead row's fixed rate (probe.rate) instead of back to back,
+ *    so that it is measured at the service's pace. Version 3 probes render as "n/a" in the overhead rows.
  */
-export const RESULTS_VERSION = 3;
-export const READABLE_VERSIONS: readonly number[] = [2, 3];
+export const RESULTS_VERSION = 4;
+export const READABLE_VERSIONS: readonly number[] = [2, 3, 4];
 
 export interface Environment {
   cpuModel: string;

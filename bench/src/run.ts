@@ -108,14 +108,23 @@ interface PerTarget {
   probe: ProbeResult;
 }
 
-/** The pipeline probe, pinned like the server, with the server stopped; it never fails the run. */
-async function probeStage(b: Bench, spec: TargetSpec, capacity: number, mode: 'native' | 'docker') {
-  const n = probeIterations(capacity, b.concurrency, b.opts.durationS);
-  b.progress.phase(spec.name, `pipeline probe (in-process, ${n.iterations} images)`, undefined, 0);
+/**
+ * The pipeline probe, pinned like the server, with the server stopped, its images started at `rate` per second (the
+ * fixed load the overhead row compares with); it never fails the run.
+ */
+async function probeStage(b: Bench, spec: TargetSpec, rate: number, mode: 'native' | 'docker') {
+  const n = probeIterations(rate, b.opts.durationS);
+  b.progress.phase(
+    spec.name,
+    `pipeline probe (in-process, ${n.iterations} images at ${rate}/s)`,
+    undefined,
+    0,
+  );
   const probe = await runProbe(spec, {
     scenario: b.scenario,
     cpus: b.opts.serverCpus,
     concurrency: b.concurrency,
+    rate,
     mode,
     ...n,
   });
@@ -127,12 +136,11 @@ async function probeStage(b: Bench, spec: TargetSpec, capacity: number, mode: 'n
   return probe;
 }
 
-/** Stage 1: each target alone, start-up, warm-up and capacity search; then its pipeline probe. */
-async function capacityStage(b: Bench, mode: 'native' | 'docker'): Promise<PerTarget[]> {
+/** Stage 1: each target alone, start-up, warm-up and capacity search. */
+async function capacityStage(b: Bench): Promise<PerTarget[]> {
   const out: PerTarget[] = [];
   for (const spec of b.opts.targets) {
     const life = await withLife(b, spec, 'capacity search', (l) => findCapacity(b, l));
-    const probe = await probeStage(b, spec, life.value.capacity.reqPerS, mode);
     out.push({
       spec,
       url: life.url,
@@ -141,7 +149,7 @@ async function capacityStage(b: Bench, mode: 'native' | 'docker'): Promise<PerTa
       startups: life.startup ? [life.startup] : [],
       records: [],
       rss: [life.rssMiB],
-      probe,
+      probe: { status: 'n/a', reason: 'not run' },
     });
   }
   return out;
@@ -256,12 +264,15 @@ export async function runBenchmark(opts: Options, progress: Progress, command: s
 
   const pre = await preflight(b);
   progress.replan(plannedSeconds(opts));
-  const targets = await capacityStage(b, mode);
+  const targets = await capacityStage(b);
   const caps = targets.map((t) => ({ name: t.spec.name, cap: t.found.capacity.reqPerS }));
   const fixed = fixedRates(opts.preset.fixedFractions, caps);
   const notes: string[] = [];
   if (Math.min(...caps.map((c) => c.cap)) < 2)
     notes.push('The slowest capacity is under 2 req/s: fixed loads are floored at 1 req/s.');
+  // Stage 1b: each target's pipeline probe at the rate of the overhead row (the last fixed load).
+  const probeRate = fixed.at(-1)?.rate ?? 1;
+  for (const t of targets) t.probe = await probeStage(b, t.spec, probeRate, mode);
   await trialStage(b, targets, fixed);
 
   const results = targets.map((t) => {

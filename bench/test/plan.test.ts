@@ -48,12 +48,15 @@ describe('capacity plan', () => {
 describe('pipeline probe', () => {
   it('reads the one JSON line; anything else is an error', () => {
     const line =
-      '{"implementation":"go","image":"photo-hd.jpg","query":"grayscale=true","iterations":20,"cpuMsPerImage":28.5,"wallMsPerImage":29.1}';
+      '{"implementation":"go","image":"photo-hd.jpg","query":"grayscale=true","iterations":20,"rate":22,"cpuMsPerImage":28.5,"wallMsPerImage":29.1}';
     expect(parseProbeOutput(`warming up\n${line}\n`)).toEqual({
       cpuMsPerImage: 28.5,
       wallMsPerImage: 29.1,
       iterations: 20,
+      rate: 22,
     });
+    // A probe that does not say at which pace it ran (an old build) gives no figure.
+    expect(() => parseProbeOutput(line.replace('"rate":22,', ''))).toThrow(/"rate" is not a number/);
     expect(() => parseProbeOutput('no json')).toThrow(/no JSON line/);
     expect(() => parseProbeOutput('{"cpuMsPerImage":"x","wallMsPerImage":1,"iterations":1}')).toThrow(
       /cpuMsPerImage/,
@@ -62,7 +65,7 @@ describe('pipeline probe', () => {
 
   it('arguments and iteration counts', () => {
     const s = scenario('hd', 'resize800');
-    expect(probeArgs(s, 20, 4)).toEqual([
+    expect(probeArgs(s, 20, 4, 22)).toEqual([
       '--image',
       s.imagePath,
       '--query',
@@ -71,10 +74,13 @@ describe('pipeline probe', () => {
       '20',
       '--warmup',
       '4',
+      '--rate',
+      '22',
     ]);
-    expect(probeIterations(30, 1, 2)).toEqual({ iterations: 60, warmup: 12 });
-    expect(probeIterations(1000, 1, 15)).toEqual({ iterations: 300, warmup: 20 });
-    expect(probeIterations(0, 1, 2)).toEqual({ iterations: 5, warmup: 1 });
+    // About one phase long at the fixed load's rate, within bounds.
+    expect(probeIterations(30, 2)).toEqual({ iterations: 60, warmup: 12 });
+    expect(probeIterations(22, 15)).toEqual({ iterations: 300, warmup: 20 });
+    expect(probeIterations(0, 2)).toEqual({ iterations: 5, warmup: 1 });
   });
 
   const run = {
@@ -83,6 +89,7 @@ describe('pipeline probe', () => {
     concurrency: 1,
     iterations: 3,
     warmup: 1,
+    rate: 16,
     mode: 'native' as const,
   };
 
@@ -107,7 +114,7 @@ describe('pipeline probe', () => {
     const ok = path.join(dir, 'probe.sh');
     writeFileSync(
       ok,
-      '#!/bin/sh\necho "{\\"implementation\\":\\"go\\",\\"args\\":\\"$*\\",\\"iterations\\":3,\\"cpuMsPerImage\\":$GOMAXPROCS.5,\\"wallMsPerImage\\":2}"\n',
+      '#!/bin/sh\necho "{\\"implementation\\":\\"go\\",\\"args\\":\\"$*\\",\\"iterations\\":3,\\"rate\\":16,\\"cpuMsPerImage\\":$GOMAXPROCS.5,\\"wallMsPerImage\\":2}"\n',
     );
     const bad = path.join(dir, 'bad.sh');
     writeFileSync(bad, '#!/bin/sh\necho "cannot decode" >&2\nexit 3\n');
@@ -120,8 +127,10 @@ describe('pipeline probe', () => {
       wallMsPerImage: 2,
       iterations: 3,
       warmup: 1,
+      rate: 16,
     });
     if (r.status === 'ok') expect(r.command).toContain(`taskset -c 0 ${ok} --image`);
+    if (r.status === 'ok') expect(r.command).toMatch(/--warmup 1 --rate 16$/);
     // A probe with a cwd (Bun's and Deno's run in the app's folder) runs there.
     const here = path.join(dir, 'here.sh');
     writeFileSync(here, `#!/bin/sh\n[ "$(pwd)" = "${dir}" ] || exit 4\nexec ${ok}\n`);
@@ -148,6 +157,7 @@ describe('per-request overhead row', () => {
       command: 'x',
       iterations: 10,
       warmup: 2,
+      rate: 16,
       cpuMsPerImage: 36.5,
       wallMsPerImage: 37,
     };
@@ -166,6 +176,13 @@ describe('per-request overhead row', () => {
     );
     expect(over?.cells).toEqual(['3.50 [2.50–5.50]', 'n/a: probe missing (pipeline-cpu.ts)']);
     expect(over?.ratios).toEqual(['—']);
+    expect(probe?.label).toBe('pipeline CPU ms per image (in-process probe, no HTTP) @ 16 images/s');
+    // A probe of results before v4 ran back to back: not subtracted from a paced service.
+    if (go.probe.status === 'ok') delete go.probe.rate;
+    const old = headlineTable(results([go, ts]));
+    expect(old.rows.find((r) => r.label.startsWith('overhead'))?.cells[0]).toBe(
+      'n/a: probe run back to back (results before v4)',
+    );
   });
 
   it('results from before v3 say the probe was not measured', () => {

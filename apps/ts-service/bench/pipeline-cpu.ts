@@ -2,12 +2,15 @@
 // with no HTTP around it. The harness subtracts it from the service's CPU per request to show the per-request
 // overhead (HTTP, body, multipart, metrics, logs). Like go-service/cmd/pipeline-cpu:
 //
-//   node bench/pipeline-cpu.ts --image photo-hd.jpg --query 'grayscale=true&width=800' --iterations 30 --warmup 5
+//   node bench/pipeline-cpu.ts --image photo-hd.jpg --query 'grayscale=true&width=800' --iterations 30 --warmup 5 --rate 22
 //
-// prints one JSON line: implementation, image, query, iterations, cpuMsPerImage (user + system CPU of the process
-// over the measured iterations ÷ iterations) and wallMsPerImage. The images run one after another, as one request
-// at a time would, through the pipeline built into dist/ (the code that ships) with the service's sharp settings
-// and its MAX_INPUT_PIXELS (from the same environment the service would read). Only node: APIs that Bun and Deno
+// prints one JSON line: implementation, image, query, iterations, rate, cpuMsPerImage (user + system CPU of the
+// process over the measured iterations ÷ iterations) and wallMsPerImage (time inside the pipeline per image). The
+// images run one after another, as one request at a time would, through the pipeline built into dist/ (the code
+// that ships) with the service's sharp settings and its MAX_INPUT_PIXELS (from the same environment the service
+// would read). With --rate R they start R per second, on the schedule of the harness's fixed load (image i at i/R s;
+// one that would start late starts at once), as Go's probe does and for the same reason: an image after an idle gap
+// costs more CPU than one run back to back (photo-hd grey: 17.9 → 22.4 ms at 22 per second, measured here). Only node: APIs that Bun and Deno
 // also provide. Errors: a message on stderr, exit 1 (2 for a usage error).
 
 import { readFileSync } from 'node:fs';
@@ -18,7 +21,8 @@ import { parseConfig, parseOptions } from '@rtip/contract';
 import type * as Pipeline from '../src/pipeline/process-image.js';
 import type * as Settings from '../src/pipeline/settings.js';
 
-const USAGE = 'usage: pipeline-cpu --image FILE [--query Q] [--iterations N ≥ 1] [--warmup W ≥ 0]';
+const USAGE =
+  'usage: pipeline-cpu --image FILE [--query Q] [--iterations N ≥ 1] [--warmup W ≥ 0] [--rate R ≥ 0]';
 
 class UsageError extends Error {}
 
@@ -30,11 +34,24 @@ function count(name: string, text: string, min: number): number {
   return Number(text);
 }
 
+/** A rate in images per second (0 to 10 000, decimals allowed), or a UsageError. */
+function perSecond(text: string): number {
+  const rate = Number(text);
+  if (!/^[0-9]+(\.[0-9]+)?$/.test(text) || !(rate <= 10_000)) {
+    throw new UsageError(
+      `--rate must be a number of images per second from 0 to 10000, got ${JSON.stringify(text)}`,
+    );
+  }
+  return rate;
+}
+
 interface ProbeArgs {
   image: string;
   query: string;
   iterations: number;
   warmup: number;
+  /** Images started per second; 0: back to back. */
+  rate: number;
 }
 
 function parseProbeArgs(args: string[]): ProbeArgs {
@@ -47,6 +64,7 @@ function parseProbeArgs(args: string[]): ProbeArgs {
         query: { type: 'string', default: '' },
         iterations: { type: 'string', default: '20' },
         warmup: { type: 'string', default: '3' },
+        rate: { type: 'string', default: '0' },
       },
       strict: true,
       allowPositionals: false,
@@ -61,6 +79,7 @@ function parseProbeArgs(args: string[]): ProbeArgs {
     query: String(values.query),
     iterations: count('iterations', String(values.iterations), 1),
     warmup: count('warmup', String(values.warmup), 0),
+    rate: perSecond(String(values.rate)),
   };
 }
 
@@ -89,10 +108,16 @@ async function main(argv: string[]): Promise<void> {
   const once = () => processImage(input, parsed.options, limits);
 
   for (let i = 0; i < args.warmup; i++) await once();
+  let wall = 0;
   const cpu0 = process.cpuUsage();
-  const wall0 = performance.now();
-  for (let i = 0; i < args.iterations; i++) await once();
-  const wall = performance.now() - wall0;
+  const start = performance.now();
+  for (let i = 0; i < args.iterations; i++) {
+    const wait = args.rate > 0 ? start + (i / args.rate) * 1000 - performance.now() : 0;
+    if (wait > 0) await new Promise((resolve) => setTimeout(resolve, wait));
+    const began = performance.now();
+    await once();
+    wall += performance.now() - began;
+  }
   const cpu = process.cpuUsage(cpu0);
   const round = (ms: number) => Math.round((ms / args.iterations) * 1000) / 1000;
   process.stdout.write(
@@ -101,6 +126,7 @@ async function main(argv: string[]): Promise<void> {
       image: basename(args.image),
       query: args.query,
       iterations: args.iterations,
+      rate: args.rate,
       cpuMsPerImage: round((cpu.user + cpu.system) / 1000),
       wallMsPerImage: round(wall),
     })}\n`,

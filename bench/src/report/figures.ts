@@ -1,6 +1,7 @@
 // The one table of figures: what each is, which way is better, and how the verdict says it in words. The headline
 // table, the phase tables and the verdict are all read from here, so a direction is written down once.
 
+import { pacedProbeMs, probeNaReason } from '../probe.js';
 import type { Results, SummaryKey, TargetResult, TrialPhase } from '../results.js';
 import type { Spread } from '../stats.js';
 import { spread } from '../stats.js';
@@ -117,20 +118,22 @@ function fixedFigures(r: Results): Figure[] {
 export function probeNa(t: TargetResult): string | undefined {
   const p = t.probe;
   if (!p) return 'n/a: not measured (results before v3)';
-  return p.status === 'ok' ? undefined : `n/a: ${p.reason}`;
+  const why = probeNaReason(p);
+  return why === undefined ? undefined : `n/a: ${why}`;
 }
 
-const probeMs = (t: TargetResult) => (t.probe?.status === 'ok' ? t.probe.cpuMsPerImage : Number.NaN);
+const probeMs = (t: TargetResult) => pacedProbeMs(t.probe);
 
 /**
- * The pipeline's own CPU per image (the implementation's in-process probe, same image and query) and what the
- * service spends per request beyond it at the fixed load: HTTP, body, multipart, metrics, logs.
+ * The pipeline's own CPU per image (the implementation's in-process probe, same image and query, images started at
+ * the fixed load's rate) and what the service spends per request beyond it at that load: HTTP, body, multipart,
+ * metrics, logs.
  */
 export function overheadFigures(fixed: { name: string; rate: number }): Figure[] {
   return [
     {
       id: 'probeCpuMs',
-      label: 'pipeline CPU ms per image (in-process probe, no HTTP)',
+      label: `pipeline CPU ms per image (in-process probe, no HTTP) @ ${fixed.rate} images/s`,
       digits: 2,
       better: 'lower',
       spread: (t) => (Number.isFinite(probeMs(t)) ? spread([probeMs(t)]) : undefined),

@@ -3,6 +3,7 @@
 
 import { cpuList } from '../cli.js';
 import { capacityPlan, type PlanRow, type PlanSettings } from '../plan.js';
+import { pacedProbeMs, probeNaReason } from '../probe.js';
 import type { ImplementationProfile } from '../profile/collect.js';
 import { runtimeText } from '../report/document.js';
 import type { RuntimeFigures } from '../report/profile.js';
@@ -97,7 +98,8 @@ export function scenarioFigures(r: Results): { fixedRate: number; figures: Recor
   for (const t of r.targets) {
     const p = last ? phase(t, last.name) : undefined;
     const cpu = med(p?.summary.cpuMsPerOk);
-    const probe = t.probe?.status === 'ok' ? t.probe.cpuMsPerImage : Number.NaN;
+    const probe = pacedProbeMs(t.probe);
+    const probeNa = t.probe ? probeNaReason(t.probe) : 'not measured';
     figures[t.name] = {
       capacity: t.capacity.reqPerS,
       cpuMsPerOk: cpu,
@@ -106,8 +108,7 @@ export function scenarioFigures(r: Results): { fixedRate: number; figures: Recor
       generatorCpuPct: med(p?.summary.generatorCpuPct),
       probeCpuMs: probe,
       overheadMs: cpu - probe,
-      ...(t.probe && t.probe.status !== 'ok' && { probeNa: t.probe.reason }),
-      ...(!t.probe && { probeNa: 'not measured' }),
+      ...(probeNa !== undefined && { probeNa }),
       startupMs: med(t.startup.firstProcessMs),
       idleRssMiB: med(t.memory?.idleRssMiB),
       afterRunRssMiB: med(t.memory?.afterRunRssMiB),

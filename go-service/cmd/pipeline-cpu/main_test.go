@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/rtip/go-service/internal/pipeline"
 )
@@ -30,8 +31,28 @@ func TestReport(t *testing.T) {
 	if !(r.CPUMsPerImage > 0) || !(r.WallMsPerImage > 0) {
 		t.Errorf("a pipeline run costs time: %+v", r)
 	}
+	if r.Rate != 0 {
+		t.Errorf("without --rate the images run back to back: %+v", r)
+	}
 	if strings.Contains(out.String(), `\u0026`) {
 		t.Errorf("the query is written as given: %s", out.String())
+	}
+}
+
+func TestRate(t *testing.T) {
+	var out bytes.Buffer
+	started := time.Now()
+	if err := run([]string{"--image", smallPhoto, "--iterations", "4", "--warmup", "0", "--rate", "10"}, &out); err != nil {
+		t.Fatal(err)
+	}
+	elapsed := time.Since(started)
+	var r report
+	if err := json.Unmarshal(out.Bytes(), &r); err != nil {
+		t.Fatal(err)
+	}
+	// Images at 0, 100, 200 and 300 ms: the last starts 300 ms after the first; each takes a few ms.
+	if r.Rate != 10 || elapsed < 300*time.Millisecond || !(r.WallMsPerImage < 75) {
+		t.Errorf("report %+v after %v: want rate 10, ≥ 300 ms in all, wall per image only inside the pipeline", r, elapsed)
 	}
 }
 
@@ -43,6 +64,8 @@ func TestRefusals(t *testing.T) {
 		{[]string{}, "usage"},
 		{[]string{"--image", smallPhoto, "--iterations", "0"}, "usage"},
 		{[]string{"--image", smallPhoto, "extra"}, "usage"},
+		{[]string{"--image", smallPhoto, "--rate", "-1"}, "usage"},
+		{[]string{"--image", smallPhoto, "--rate", "fast"}, "invalid value"},
 		{[]string{"--image", "no-such-file.jpg"}, "no such file"},
 		{[]string{"--image", smallPhoto, "--query", "width=0"}, `option "width"`},
 		{[]string{"--image", "main.go"}, "not a JPEG, PNG, WebP or GIF"},

@@ -29,18 +29,39 @@ describe('bench/pipeline-cpu.ts', () => {
       'image',
       'query',
       'iterations',
+      'rate',
       'cpuMsPerImage',
       'wallMsPerImage',
     ]);
-    expect(out).toMatchObject({ implementation: 'ts', image: 'photo-small.jpg', query, iterations: 3 });
+    expect(out).toMatchObject({
+      implementation: 'ts',
+      image: 'photo-small.jpg',
+      query,
+      iterations: 3,
+      rate: 0,
+    });
     expect(out.cpuMsPerImage).toBeGreaterThan(0);
     expect(out.wallMsPerImage).toBeGreaterThan(0);
+  });
+
+  it('starts the images on the schedule --rate gives, and counts only the time inside the pipeline as wall', () => {
+    const started = performance.now();
+    const r = probe('--image', IMAGE, '--iterations', '4', '--warmup', '0', '--rate', '10');
+    const elapsed = performance.now() - started;
+    expect(r.stderr).toBe('');
+    const out = JSON.parse(r.stdout);
+    expect(out.rate).toBe(10);
+    // Images at 0, 100, 200 and 300 ms: the last starts 300 ms after the first; each takes a few ms.
+    expect(elapsed).toBeGreaterThanOrEqual(300);
+    expect(out.wallMsPerImage).toBeLessThan(75);
   });
 
   it.each([
     [['--query', 'grayscale=true'], /--image is required/],
     [['--image', IMAGE, '--iterations', '0'], /--iterations must be an integer ≥ 1, got "0"/],
     [['--image', IMAGE, '--warmup', '-1'], /--warmup/],
+    [['--image', IMAGE, '--rate=-1'], /--rate must be a number of images per second/],
+    [['--image', IMAGE, '--rate', 'fast'], /--rate must be a number of images per second/],
     [['--image', IMAGE, '--frames', '2'], /Unknown option '--frames'/],
     [['--image', IMAGE, 'extra'], /Unexpected argument 'extra'/],
   ])('refuses %j with the usage (exit 2)', (args, message) => {
