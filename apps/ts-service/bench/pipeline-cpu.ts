@@ -5,21 +5,22 @@
 //   node bench/pipeline-cpu.ts --image photo-hd.jpg --query 'grayscale=true&width=800' --iterations 30 --warmup 5 --rate 22
 //
 // prints one JSON line: implementation, image, query, iterations, rate, cpuMsPerImage (user + system CPU of the
-// process over the measured iterations ÷ iterations) and wallMsPerImage (time inside the pipeline per image). The
-// images run one after another, as one request at a time would, through the pipeline built into dist/ (the code
-// that ships) with the service's sharp settings and its MAX_INPUT_PIXELS (from the same environment the service
-// would read). With --rate R they start R per second, on the schedule of the harness's fixed load (image i at i/R s;
-// one that would start late starts at once), as Go's probe does and for the same reason: an image after an idle gap
-// costs more CPU than one run back to back (photo-hd grey: 17.9 → 22.4 ms at 22 per second, measured here). Only node: APIs that Bun and Deno
-// also provide. Errors: a message on stderr, exit 1 (2 for a usage error).
+// process, every thread, over the measured iterations ÷ iterations) and wallMsPerImage (time inside the pipeline
+// per image). The images run one after another, as one request at a time would, through the pipeline built into
+// dist/ (the code that ships) and the service's own worker pool, with its sharp settings and its MAX_INPUT_PIXELS
+// (from the same environment the service would read). With --rate R they start R per second, on the schedule of the
+// harness's fixed load (image i at i/R s; one that would start late starts at once), as Go's probe does and for the
+// same reason: an image after an idle gap costs more CPU than one run back to back (photo-hd grey: 17.9 → 22.4 ms at
+// 22 per second, measured here). Only node: APIs that Bun and Deno also provide. Errors: a message on stderr, exit 1
+// (2 for a usage error).
 
 import { readFileSync } from 'node:fs';
 import { basename } from 'node:path';
 import process from 'node:process';
 import { parseArgs } from 'node:util';
 import { parseConfig, parseOptions } from '@rtip/contract';
-import type * as Pipeline from '../src/pipeline/process-image.js';
-import type * as Settings from '../src/pipeline/settings.js';
+import type * as Pool from '../src/pipeline/pool.js';
+import type * as Release from '../src/pipeline/release.js';
 
 const USAGE =
   'usage: pipeline-cpu --image FILE [--query Q] [--iterations N ≥ 1] [--warmup W ≥ 0] [--rate R ≥ 0]';
@@ -101,11 +102,19 @@ async function main(argv: string[]): Promise<void> {
   if (!config.ok) throw new Error(`invalid configuration: ${config.errors.join('; ')}`);
   const input = readFileSync(args.image);
 
-  const { processImage } = await built<typeof Pipeline>('../dist/pipeline/process-image.js');
-  const { configureSharp } = await built<typeof Settings>('../dist/pipeline/settings.js');
-  configureSharp(); // the service's sharp settings (index.ts)
+  // Through the service's own pool (one worker thread, which applies the service's sharp settings), as a request's
+  // image goes: the pipeline's JS runs where it runs in the service (a worker's JIT and heap, not the main
+  // thread's), with the hand-off to and from the worker. The process's CPU counts every thread.
+  const { PipelinePool } = await built<typeof Pool>('../dist/pipeline/pool.js');
+  const { release } = await built<typeof Release>('../dist/pipeline/release.js');
+  const pool = new PipelinePool(1);
+  await pool.start();
   const limits = { maxInputPixels: config.config.maxInputPixels };
-  const once = () => processImage(input, parsed.options, limits);
+  // Each image as a request's own copy, moved to the worker (the service moves the body it read).
+  const once = async () => {
+    const image = await pool.process(Buffer.from(input), parsed.options, limits, undefined, true);
+    release(image.data); // as the service does once the answer is written
+  };
 
   for (let i = 0; i < args.warmup; i++) await once();
   let wall = 0;
@@ -119,6 +128,7 @@ async function main(argv: string[]): Promise<void> {
     wall += performance.now() - began;
   }
   const cpu = process.cpuUsage(cpu0);
+  await pool.close();
   const round = (ms: number) => Math.round((ms / args.iterations) * 1000) / 1000;
   process.stdout.write(
     `${JSON.stringify({
