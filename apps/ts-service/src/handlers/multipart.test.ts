@@ -1,6 +1,6 @@
 import { loadDispositionVectors } from '@rtip/contract';
 import { describe, expect, it } from 'vitest';
-import { findImagePart, multipartBoundary } from './multipart.js';
+import { findImagePart, multipartBoundary, scanIndexOf } from './multipart.js';
 
 const B = 'xyz';
 const part = (name: string, content: string, filename = 'a.jpg') =>
@@ -105,5 +105,36 @@ describe('multipart: Content-Disposition, every case of the contract vectors', (
       Buffer.from(`"\r\n\r\nabc\r\n--${B}--\r\n`),
     ]);
     expect(findImagePart(header, B).toString()).toBe('abc');
+  });
+});
+
+describe('scanIndexOf (the delimiter search on Deno)', () => {
+  it('finds what Buffer#indexOf finds, at every start, in bodies full of near misses', () => {
+    // A small alphabet makes partial matches and overlapping candidates common.
+    let seed = 7;
+    const next = () => {
+      seed = (seed * 1103515245 + 12345) % 2 ** 31;
+      return seed;
+    };
+    const alphabet = Buffer.from('\r\n-ab');
+    for (let round = 0; round < 300; round++) {
+      const haystack = Buffer.from(Array.from({ length: next() % 64 }, () => alphabet[next() % 5] as number));
+      const needle = Buffer.from(
+        Array.from({ length: 1 + (next() % 5) }, () => alphabet[next() % 5] as number),
+      );
+      for (let from = 0; from <= haystack.length + 1; from++) {
+        expect(
+          scanIndexOf(haystack, needle, from),
+          `${haystack.toString('hex')} ${needle.toString('hex')} ${from}`,
+        ).toBe(haystack.indexOf(needle, from));
+      }
+    }
+  });
+
+  it('finds a needle at the start and at the very end, and none that runs past the end', () => {
+    const body = Buffer.from('\r\n--b\r\nxx\r\n--b');
+    expect(scanIndexOf(body, Buffer.from('\r\n--b'))).toBe(0);
+    expect(scanIndexOf(body, Buffer.from('\r\n--b'), 1)).toBe(body.length - 5);
+    expect(scanIndexOf(body, Buffer.from('\r\n--bc'), 1)).toBe(-1);
   });
 });
