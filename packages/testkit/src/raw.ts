@@ -86,9 +86,18 @@ function address(target: RawTarget): { host: string; port: number } {
  * Content-Length says (without a Content-Length it is never whole).
  */
 export function parseAnswer(received: Buffer): RawAnswer | undefined {
-  const split = received.indexOf('\r\n\r\n');
-  if (split < 0) return undefined;
-  const [statusLine = '', ...lines] = received.subarray(0, split).toString('latin1').split('\r\n');
+  const head = parseHead(received, 0);
+  return head && withBody(received, head);
+}
+
+/** An answer's head, and where its body starts in what was received. */
+type RawHead = Omit<RawAnswer, 'body'> & { bodyAt: number };
+
+/** The answer head that starts at `at` in `received`, once it has ended. */
+function parseHead(received: Buffer, at: number): RawHead | undefined {
+  const end = received.indexOf('\r\n\r\n', at);
+  if (end < 0) return undefined;
+  const [statusLine = '', ...lines] = received.subarray(at, end).toString('latin1').split('\r\n');
   const headers: Record<string, string> = {};
   const headerNames: string[] = [];
   for (const line of lines) {
@@ -97,39 +106,30 @@ export function parseAnswer(received: Buffer): RawAnswer | undefined {
     headerNames.push(name);
     headers[name.toLowerCase()] = line.slice(colon + 1).trim();
   }
-  const length = Number(headers['content-length'] ?? Number.NaN);
-  if (!(received.length - split - 4 >= length)) return undefined;
-  return {
-    status: Number(statusLine.split(' ')[1]),
-    headers,
-    headerNames,
-    body: received.subarray(split + 4, split + 4 + length),
-  };
+  return { status: Number(statusLine.split(' ')[1]), headers, headerNames, bodyAt: end + 4 };
+}
+
+/** The answer of `head` once its Content-Length bytes of body are in (without a Content-Length, never). */
+function withBody(received: Buffer, head: RawHead): RawAnswer | undefined {
+  const length = Number(head.headers['content-length'] ?? Number.NaN);
+  if (!(received.length - head.bodyAt >= length)) return undefined;
+  const { status, headers, headerNames, bodyAt } = head;
+  return { status, headers, headerNames, body: received.subarray(bodyAt, bodyAt + length) };
 }
 
 /** Reads the 1xx interim answers, the final answer and the one after it from the front of `received`. */
 export function parseAnswers(received: Buffer): RawAnswers {
   const interim: number[] = [];
-  let at = 0;
-  for (;;) {
-    const end = received.indexOf('\r\n\r\n', at);
-    if (end < 0) return { interim };
-    const [statusLine = '', ...lines] = received.subarray(at, end).toString('latin1').split('\r\n');
-    const status = Number(statusLine.split(' ')[1]);
-    if (status >= 100 && status < 200) {
-      interim.push(status);
-      at = end + 4;
-      continue;
-    }
-    const headers: Record<string, string> = {};
-    for (const line of lines) {
-      const colon = line.indexOf(':');
-      headers[line.slice(0, colon).trim().toLowerCase()] = line.slice(colon + 1).trim();
-    }
-    const answer = parseAnswer(received.subarray(at));
-    const next = answer ? parseAnswer(received.subarray(end + 4 + answer.body.length)) : undefined;
-    return { interim, status, headers, answer, next };
+  let head = parseHead(received, 0);
+  while (head && head.status >= 100 && head.status < 200) {
+    interim.push(head.status);
+    head = parseHead(received, head.bodyAt);
   }
+  if (!head) return { interim };
+  const answer = withBody(received, head);
+  const nextHead = answer && parseHead(received, head.bodyAt + answer.body.length);
+  const next = nextHead && withBody(received, nextHead);
+  return { interim, status: head.status, headers: head.headers, answer, next };
 }
 
 /**
