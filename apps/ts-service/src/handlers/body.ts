@@ -52,6 +52,7 @@ const unreadable = (cause: unknown) =>
 /**
  * Reads a body stream into one buffer, counting while streaming: past `maxBytes` bytes, at the deadline or when
  * `onChunk` refuses a chunk, the stream is cancelled and the error thrown, so a refused upload is never buffered whole.
+ * The buffer is the caller's own: the stream's one chunk, or a copy of its chunks (then freed).
  */
 export async function readLimited(
   body: ReadableStream<Uint8Array> | null,
@@ -94,9 +95,13 @@ export async function readLimited(
     clearTimeout(timer);
     reader.releaseLock();
   }
-  return chunks.length === 1
-    ? Buffer.from((chunks[0] as Uint8Array).buffer, (chunks[0] as Uint8Array).byteOffset, size)
-    : Buffer.concat(chunks, size);
+  const only = chunks.length === 1 ? (chunks[0] as Uint8Array) : undefined;
+  if (only) return Buffer.from(only.buffer, only.byteOffset, size);
+  const joined = Buffer.concat(chunks, size);
+  // The stream's chunks are the reader's own once read: freed now rather than at a garbage collection (as
+  // readIncomingLimited does for Node's), which is Bun's and Deno's path (pipeline/release.ts).
+  for (const chunk of chunks) if (ownsItsMemory(chunk)) release(chunk);
+  return joined;
 }
 
 /**

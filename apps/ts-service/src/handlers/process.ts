@@ -12,7 +12,7 @@ import {
 import { Hono } from 'hono';
 import { Overloaded } from '../admission/admission.js';
 import type { AppDeps } from '../deps.js';
-import { release } from '../pipeline/release.js';
+import { ownsItsMemory, release } from '../pipeline/release.js';
 import {
   type BodyLimits,
   bodyKind,
@@ -80,6 +80,7 @@ export function processRoutes(deps: AppDeps): Hono<AppEnv> {
           owned = true;
         } else {
           body = await readLimited(c.req.raw.body, bodyLimits);
+          owned = ownsItsMemory(body);
         }
       } finally {
         metrics.uploading.dec();
