@@ -32,7 +32,8 @@ describe('matrix planning', () => {
     const m = planMatrix({ kind: 'full', cores: 2 });
     expect(m).toHaveLength(SCENARIOS.suite.images.length * SCENARIOS.suite.ops.length * 2);
     expect(m.slice(0, 2).map((s) => s.id)).toEqual(['small-grayscale-cpu1', 'small-grayscale-cpu0-1']);
-    expect(m[1]).toMatchObject({ cpus: { server: '0-1', load: '0' }, serverCpus: 2 });
+    expect(m[0]).toMatchObject({ cpus: { server: '1', load: '1' }, serverCpus: 1 });
+    expect(m[1]).toMatchObject({ cpus: { server: '0-1', load: '0-1' }, serverCpus: 2 });
     expect(new Set(m.map((s) => s.id)).size).toBe(m.length);
   });
 
@@ -58,9 +59,16 @@ describe('matrix planning', () => {
     );
   });
 
-  it('one core: one CPU setting; many cores: one CPU and all', () => {
+  it("one core: one setting; two: the load shares the servers' CPUs in both; more: it keeps CPU 0 in both", () => {
     expect(defaultCpuConfigs(1)).toEqual([{ server: '0', load: '0' }]);
-    expect(defaultCpuConfigs(8).map((c) => c.server)).toEqual(['1', '0-7']);
+    expect(defaultCpuConfigs(2)).toEqual([
+      { server: '1', load: '1' },
+      { server: '0-1', load: '0-1' },
+    ]);
+    expect(defaultCpuConfigs(8)).toEqual([
+      { server: '1', load: '0' },
+      { server: '1-7', load: '0' },
+    ]);
   });
 
   it('the default suite (five targets) is planned at about 76 minutes, three targets about 46, quick about 4.5', () => {
@@ -104,7 +112,7 @@ describe('matrix planning', () => {
       image: 'hd',
       op: 'grayscale',
       serverCpus: '0-1',
-      loadCpus: '0',
+      loadCpus: '0-1',
       quick: true,
       profile: false,
       out: path.join('/tmp/suite', 'scenarios', 'hd-grayscale-cpu0-1'),
@@ -113,9 +121,14 @@ describe('matrix planning', () => {
   });
 });
 
-function tmpPlan(): { dir: string; plan: SuitePlan } {
+function tmpPlan(argv: string[] = []): { dir: string; plan: SuitePlan } {
   const dir = mkdtempSync(path.join(os.tmpdir(), 'bench-suite-'));
-  const plan = newPlan(parseOptions(['--suite', 'quick', '--targets', 'go,ts'], 2, now), 'test', 2, now);
+  const plan = newPlan(
+    parseOptions(['--suite', 'quick', '--targets', 'go,ts', ...argv], 2, now),
+    'test',
+    2,
+    now,
+  );
   writePlan(dir, plan);
   return { dir, plan };
 }
@@ -157,8 +170,12 @@ describe('resume', () => {
 });
 
 /** A two-scenario suite (1 CPU and 2 CPUs) from hand-made results. */
-function twoScenarioSuite(caps: { go: [number, number]; ts: [number, number] }, failSecond = false) {
-  const { plan } = tmpPlan();
+function twoScenarioSuite(
+  caps: { go: [number, number]; ts: [number, number] },
+  failSecond = false,
+  argv: string[] = [],
+) {
+  const { plan } = tmpPlan(argv);
   const [one, all] = plan.scenarios;
   if (!one || !all) throw new Error('two scenarios expected');
   const r = (i: 0 | 1) =>
@@ -185,6 +202,15 @@ describe('scaling efficiency', () => {
     expect(by.ts).toBeCloseTo(50 / 72, 6);
     expect(s.scaling[0]).toMatchObject({ image: 'hd', op: 'grayscale', one: { cpus: 1 }, all: { cpus: 2 } });
     expect(s.method.generatorSharesCores).toBe(true);
+  });
+
+  it('says where the load generator ran: alike in both settings (the default on 2 cores) or in one only', () => {
+    const text = (argv: string[]) =>
+      renderDocumentMarkdown(suiteDocument(twoScenarioSuite({ go: [26, 46], ts: [36, 50] }, false, argv)));
+    expect(text([])).toContain('ran on the servers’ CPUs in every setting');
+    const lopsided = text(['--cpus', '1/0', '--cpus', '0-1/0']);
+    expect(lopsided).toContain('in some settings only');
+    expect(lopsided).not.toContain('in every setting');
   });
 
   it('no figure without both settings; a zero capacity gives no number', () => {

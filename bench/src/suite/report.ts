@@ -17,7 +17,12 @@ import { PROFILE_NOTES, planNotes, profileTable } from '../report/profile.js';
 import { num, type Row, type Table } from '../report/table.js';
 import { SCENARIOS } from '../scenario.js';
 import { scenarioLabel } from './matrix.js';
-import type { ScenarioFigures, SuiteResults, SuiteScenarioResult } from './results.js';
+import {
+  loadSharesServerCpus,
+  type ScenarioFigures,
+  type SuiteResults,
+  type SuiteScenarioResult,
+} from './results.js';
 
 /** A comparison cell as the single report writes it: the better target and its factor, ≈ within 5%. */
 export function pairCell(a: number, b: number, first: string, second: string, better: Better): string {
@@ -180,9 +185,12 @@ function scalingSection(r: SuiteResults): Section {
       ratios: [],
     })),
   };
-  const shares = r.method.generatorSharesCores
-    ? 'With all CPUs for the servers, the load generator and this orchestrator share a core with them (on 2 cores there is no other place): part of what the servers could use goes to the load generator, so efficiency is a lower bound; its CPU is shown beside each figure.'
-    : 'The load generator had CPUs of its own in every scenario.';
+  const sharing = r.scenarios.map((s) => loadSharesServerCpus(s.cpus));
+  const shares = sharing.every(Boolean)
+    ? 'The load generator and this orchestrator ran on the servers’ CPUs in every setting (on 2 cores there is none to spare), so both sides of each figure pay for them alike; their CPU is shown beside each figure.'
+    : sharing.some(Boolean)
+      ? 'The load generator and this orchestrator shared the servers’ CPUs in some settings only: what they used there is missing from those servers’ capacity alone, so read these figures as biased against those settings; their CPU is shown beside each figure.'
+      : 'The load generator had CPUs of its own in every scenario.';
   return {
     id: 'scaling',
     title: 'Scaling efficiency',

@@ -52,7 +52,7 @@ export interface ScalingRow {
   all: { cpus: number; capacity: number };
   /** capacity(all) ÷ (N × capacity(1)), with N = all.cpus ÷ one.cpus. */
   efficiency: number;
-  /** The load generator's CPU in the all-CPU scenario (it shares the cores there). */
+  /** The load generator's CPU in the all-CPU scenario. */
   generatorCpuPct: number;
 }
 
@@ -115,6 +115,12 @@ export function scenarioFigures(r: Results): { fixedRate: number; figures: Recor
     };
   }
   return { fixedRate: last?.rate ?? Number.NaN, figures };
+}
+
+/** Whether the load generator runs on one of the servers' CPUs in this setting. */
+export function loadSharesServerCpus(cpus: { server: string; load: string }): boolean {
+  const load = new Set(cpuList(cpus.load));
+  return cpuList(cpus.server).some((c) => load.has(c));
 }
 
 /**
@@ -191,10 +197,7 @@ export function suiteResults(i: SuiteInputs): SuiteResults {
         loadAvg: { start: first.environment.loadAvg.start, end: done.at(-1)?.environment.loadAvg.end ?? [] },
       }
     : undefined;
-  const shares = plan.scenarios.some((s) => {
-    const load = new Set(cpuList(s.cpus.load));
-    return cpuList(s.cpus.server).some((c) => load.has(c));
-  });
+  const shares = plan.scenarios.some((s) => loadSharesServerCpus(s.cpus));
   const notes: string[] = [];
   const failed = scenarios.filter((s) => s.status === 'failed');
   if (failed.length) notes.push(`${failed.length} scenario(s) failed; their rows say why, the others stand.`);
