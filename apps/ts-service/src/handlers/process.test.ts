@@ -5,7 +5,9 @@ import type { Problem } from '@rtip/contract';
 import { until } from '@rtip/testkit';
 import { describe, expect, it } from 'vitest';
 import { Admission } from '../admission/admission.js';
+import type { Pipeline } from '../pipeline/pool.js';
 import { fixture, testApp } from '../test/helpers.js';
+import type { WebBindings } from './server.js';
 
 /** A body stream that counts its pulls and sends `chunks` chunks of `size` bytes (then ends, or stalls). */
 function counted(size: number, chunks: number, then: 'end' | 'stall' = 'end') {
@@ -249,5 +251,66 @@ describe('POST /process: Content-Disposition (the contract rule)', () => {
   it('an attachment part named image is not the image', async () => {
     const res = await send(multipart('attachment; name="image"', image));
     expect((await problem(res)).code).toBe('MISSING_IMAGE');
+  });
+});
+
+describe('POST /process on a web server (Bun, Deno): the request’s memory', () => {
+  /** A pipeline that answers `answer` and keeps what it was given. */
+  function fakePipeline(answer: Buffer) {
+    const seen: { input?: Buffer; transfer?: boolean } = {};
+    const pipeline: Pipeline = {
+      process: async (input, _options, _limits, _signal, transfer) => {
+        seen.input = input;
+        seen.transfer = transfer;
+        return {
+          data: answer,
+          contentType: 'image/jpeg',
+          width: 1,
+          height: 1,
+          channels: 1,
+          timings: { decode: 0, transform: 0, encode: 0 },
+        };
+      },
+    };
+    return { pipeline, seen };
+  }
+
+  it('the body’s chunks are freed once joined, and the joined body is moved to the pipeline', async () => {
+    const image = fixture('photo-small.jpg');
+    const chunks = [new Uint8Array(image.subarray(0, 1000)), new Uint8Array(image.subarray(1000))];
+    const stream = new ReadableStream<Uint8Array>({
+      start(controller) {
+        for (const chunk of chunks) controller.enqueue(chunk);
+        controller.close();
+      },
+    });
+    const { pipeline, seen } = fakePipeline(Buffer.from('answer'));
+    const { app } = testApp({}, { pipeline });
+    const res = await app.request(post('', stream, { 'Content-Type': 'image/jpeg' }));
+    expect(res.status).toBe(200);
+    expect(chunks.map((c) => c.byteLength)).toEqual([0, 0]);
+    expect(seen.transfer).toBe(true);
+    expect(seen.input?.equals(image)).toBe(true);
+  });
+
+  it('the answer’s memory is freed once the server says it is sent, not before', async () => {
+    const answer = Buffer.from(new Uint8Array(64 * 1024).fill(7));
+    const { pipeline } = fakePipeline(answer);
+    const { app } = testApp({}, { pipeline });
+    let sent!: () => void;
+    const env: WebBindings = {
+      incoming: { url: '/process' },
+      peer: undefined,
+      sent: new Promise<void>((resolve) => (sent = resolve)),
+    };
+    const res = await app.request(
+      post('', fixture('photo-small.jpg'), { 'Content-Type': 'image/jpeg' }),
+      undefined,
+      env,
+    );
+    expect((await res.arrayBuffer()).byteLength).toBe(64 * 1024);
+    expect(answer.byteLength).toBe(64 * 1024);
+    sent();
+    await until(() => answer.byteLength === 0);
   });
 });

@@ -23,6 +23,7 @@ import {
 } from './body.js';
 import { type NodeBindings, sendContinue } from './early-answer.js';
 import type { AppEnv } from './env.js';
+import type { WebBindings } from './server.js';
 
 const ms = (n: number) => n.toFixed(1);
 
@@ -40,6 +41,7 @@ export function processRoutes(deps: AppDeps): Hono<AppEnv> {
 
   route.post('/process', async (c) => {
     const node = c.env as Partial<NodeBindings> | undefined;
+    const web = c.env as Partial<WebBindings> | undefined;
     // Options first: a bad query is 400 whatever the body is.
     const parsed = parseOptions(new URL(c.req.url).searchParams);
     if (!parsed.ok) throw parsed.error;
@@ -104,8 +106,11 @@ export function processRoutes(deps: AppDeps): Hono<AppEnv> {
       metrics.stageDuration.observe({ stage: 'transform' }, transform / 1000);
       metrics.stageDuration.observe({ stage: 'encode' }, encode / 1000);
       metrics.bytes.inc({ direction: 'out' }, result.data.byteLength);
-      // The answer is the pool's copy, this request's own: freed once Node has handed it to the OS.
-      node?.outgoing?.once('finish', () => release(result.data));
+      // The answer is the pool's copy, this request's own: freed once the runtime is done with it (Node: the
+      // response's 'finish'; Deno: the exchange's completion). Bun does not say when: its collector frees it.
+      const free = () => release(result.data);
+      node?.outgoing?.once('finish', free);
+      web?.sent?.then(free, free);
 
       // sharp's buffers are plain ArrayBuffer-backed; the cast only narrows the type Hono asks for.
       return c.body(result.data as Uint8Array<ArrayBuffer>, 200, {

@@ -75,6 +75,7 @@ export const denoServer: ServerRuntime = {
           const { response, pendingBody } = await handler(request, {
             pathAsSent: pathOfUrl(request.url),
             peer: { address: hostname, port },
+            sent: info.completed,
           });
           // An early answer: see the header (no lingering close until denoland/deno#36624 is fixed).
           if (pendingBody) void pendingBody.cancel().catch(() => undefined);

@@ -47,6 +47,11 @@ export interface RequestInfo {
    */
   pathAsSent: string | undefined;
   peer: Peer | undefined;
+  /**
+   * Settles once the runtime is done with the answer (written out, or the connection gone): Deno's
+   * `info.completed`. Absent where the runtime does not say (Bun).
+   */
+  sent?: Promise<void>;
 }
 
 /** An answer, and the rest of the request body when the answer came before the body was read to its end. */
@@ -304,6 +309,8 @@ export function edgeAnswer(
 export interface WebBindings {
   incoming: { url: string };
   peer: Peer | undefined;
+  /** RequestInfo's `sent`: when the answer's memory may be freed. */
+  sent: Promise<void> | undefined;
 }
 
 /** The path the app compares with its route when the server lost the spelling sent (see RequestInfo). */
@@ -329,6 +336,7 @@ export function exchangeHandler(
     const env: WebBindings = {
       incoming: { url: info.pathAsSent ?? normalisedPath(pathOfUrl(url)) },
       peer: info.peer,
+      sent: info.sent,
     };
     const response = await app.fetch(tapped.request, env);
     return { response, pendingBody: tapped.rest() };
