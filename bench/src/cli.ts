@@ -67,7 +67,7 @@ export const USAGE = `pnpm bench:compare [options]
   --quick                  complete but short run (CI): about 20 s per target plus the builds; without
                            --targets it runs ${QUICK_TARGETS.join(', ')} (not go)
   --no-build               use the services as already built
-  --suite [quick]          the matrix: images × ops × server CPUs (1 and all), each scenario a whole run
+  --suite [quick]          the matrix: images × ops × server CPUs (1 and many), each scenario a whole run
                            (about 76 min for the five targets on 2 cores; quick: two scenarios, about 4.5 min,
                            not for conclusions);
                            --image/--op restrict the matrix, each --cpus SERVER[/LOAD] replaces its CPU settings
