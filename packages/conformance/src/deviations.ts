@@ -43,3 +43,10 @@ export function naming(targets: readonly Implementation[], ...deviating: (Deviat
 /** A failure message naming the deviation asserted and what it says happens. */
 export const says = (target: string, deviation: Deviation) =>
   `${target}, deviation ${deviation.id} (${deviation.instead})`;
+
+/**
+ * bun-early-answer: when, in ms after its answer, Bun may end a connection the service lingers on with
+ * LINGER_IDLE_MS = `idleMs`: no sooner than that, at most 8 s later (Bun's timers fire on a sweep every 4 s), with
+ * 200 ms on either side for the client's own timing.
+ */
+export const bunLingerWindow = (idleMs: number) => ({ earliest: idleMs - 200, latest: idleMs + 8_200 });

@@ -72,7 +72,7 @@ export const DEVIATIONS: readonly Deviation[] = [
     target: 'ts-bun',
     point: 'Early answers 1–5: Connection: close, the service’s lingering close, http_lingering_*',
     instead:
-      'early answers go out whole with Content-Length but without Connection: close (Bun would reset the connection over the unread body); Bun reads and drops the rest itself and keeps the connection until the timeout the service sets on it (LINGER_IDLE_MS, on Bun’s 4 s timer ticks) ends it, whether or not the client is still sending. A request that itself says Connection: close is answered once the service has read and dropped its body, or the client has sent nothing for 250 ms (within LINGER_TIMEOUT_MS), as Bun closes such a connection right after the answer. No MAX_LINGERING bound, nothing counted in http_lingering_*',
+      'early answers go out whole with Content-Length but without Connection: close (Bun would reset the connection over the unread body); Bun reads and drops the rest itself and keeps the connection until the timeout the service sets on it ends it, whether or not the client is still sending: no sooner than LINGER_IDLE_MS and at most 8 s later, as Bun’s timers fire on a sweep every 4 s. A request that itself says Connection: close is answered once the service has read and dropped its body, or the client has sent nothing for 250 ms (within LINGER_TIMEOUT_MS), as Bun closes such a connection right after the answer. No MAX_LINGERING bound, nothing counted in http_lingering_*',
     links: ['https://github.com/oven-sh/bun/issues/10507'],
   },
   {

@@ -16,7 +16,8 @@
 //   rest itself (keep-alive), within `idleTimeout`. A streamed body keeps no Content-Length (Bun frames it chunked,
 //   oven-sh/bun#10507), so the service cannot linger itself without losing the answer's framing: early answers are
 //   sent whole, with their Content-Length and without `Connection: close`, and Bun's own read-and-drop is the
-//   lingering close, bounded by the connection's timeout set to LINGER_IDLE_MS.
+//   lingering close, bounded by the connection's timeout: no sooner than LINGER_IDLE_MS (Bun's timers tick every
+//   4 s: see bunSecondsAtLeast), whether or not the client is still sending.
 // - `Expect: 100-continue` is answered `100 Continue` by Bun at once.
 
 import { ROUTES } from '@rtip/contract';
@@ -69,6 +70,23 @@ function bunGlobal(): BunGlobal {
 export const bunSeconds = (ms: number) => Math.min(255, Math.max(1, Math.ceil(ms / 1000)));
 
 /**
+ * Bun checks connection timeouts on one sweep every 4 s for the whole server: a timeout of s seconds fires at the
+ * ((s + 3) >> 2)th sweep after it was set, so anywhere from 4·(that − 1) to 4·that seconds later (measured with
+ * Bun 1.4.4: 2 s fired after 0.4–4.0 s, 5 s after 4.4–8.0 s).
+ */
+export const BUN_TICK_MS = 4_000;
+
+/**
+ * Seconds for `server.timeout` so that Bun does not close the connection before `ms` has passed (it closes it at
+ * most two sweeps, 8 s, after that). A lingering close that could fire at the next sweep, 0–4 s away, would cut a
+ * client still sending the body it was answered over, and the request it sends next.
+ */
+export function bunSecondsAtLeast(ms: number): number {
+  const sweeps = Math.ceil(ms / BUN_TICK_MS) + 1;
+  return Math.min(255, (BUN_TICK_MS / 1000) * sweeps - 3);
+}
+
+/**
  * The path as sent, for a request that reached `fetch` (no route table entry matched its raw target): a contract
  * route's path there means the client spelled it otherwise (`/a/../healthz`, `/%2e/info`), and the spelling is lost.
  */
@@ -112,7 +130,7 @@ export const bunServer: ServerRuntime = {
       if (request.method !== 'GET' && request.method !== 'HEAD') server.timeout(request, 0);
       const answered = handler(request, info).then(async ({ response, pendingBody }) => {
         if (!pendingBody) return response;
-        server.timeout(request, bunSeconds(limits.lingerIdleMs));
+        server.timeout(request, bunSecondsAtLeast(limits.lingerIdleMs));
         // Bun closes a connection whose request said `Connection: close` as soon as the answer is written, with
         // the rest of the body unread, and a client still sending then gets a reset instead of the answer. So for
         // such a request the answer waits until the rest is read and dropped, for at most LINGER_TIMEOUT_MS, or

@@ -16,7 +16,7 @@ import {
   refuseHead,
   tapBody,
 } from './server.js';
-import { bunEarlyAnswer, bunPathAsSent, bunSeconds } from './server-bun.js';
+import { bunEarlyAnswer, bunPathAsSent, bunSeconds, bunSecondsAtLeast } from './server-bun.js';
 
 const stream = (...chunks: string[]) =>
   new ReadableStream<Uint8Array>({
@@ -217,6 +217,19 @@ describe('Bun specifics', () => {
     expect(bunSeconds(1)).toBe(1);
     expect(bunSeconds(1_500)).toBe(2);
     expect(bunSeconds(10_000_000)).toBe(255);
+  });
+
+  it("gives a lingering close seconds that Bun's 4 s sweep cannot fire before the milliseconds asked", () => {
+    // Bun fires a timeout of s seconds at the ((s + 3) >> 2)th sweep: from 4·(n − 1) to 4·n seconds after it is set.
+    const window = (s: number) => [4_000 * (((s + 3) >> 2) - 1), 4_000 * ((s + 3) >> 2)];
+    for (const ms of [1, 1_000, 2_000, 3_999, 4_000, 4_001, 5_000, 30_000, 60_000]) {
+      const [earliest, latest] = window(bunSecondsAtLeast(ms));
+      expect(earliest, `${ms} ms`).toBeGreaterThanOrEqual(ms);
+      expect(latest, `${ms} ms`).toBeLessThanOrEqual(ms + 8_000);
+    }
+    expect(bunSecondsAtLeast(2_000)).toBe(5); // fires 4–8 s later; bunSeconds' 2 could fire at once
+    expect(bunSecondsAtLeast(5_000)).toBe(9);
+    expect(bunSecondsAtLeast(10_000_000)).toBe(255);
   });
 });
 
