@@ -74,7 +74,7 @@ export const bunSeconds = (ms: number) => Math.min(255, Math.max(1, Math.ceil(ms
  * ((s + 3) >> 2)th sweep after it was set, so anywhere from 4·(that − 1) to 4·that seconds later (measured with
  * Bun 1.4.4: 2 s fired after 0.4–4.0 s, 5 s after 4.4–8.0 s).
  */
-export const BUN_TICK_MS = 4_000;
+const BUN_SWEEP_S = 4;
 
 /**
  * Seconds for `server.timeout` so that Bun does not close the connection before `ms` has passed (it closes it at
@@ -82,8 +82,9 @@ export const BUN_TICK_MS = 4_000;
  * client still sending the body it was answered over, and the request it sends next.
  */
 export function bunSecondsAtLeast(ms: number): number {
-  const sweeps = Math.ceil(ms / BUN_TICK_MS) + 1;
-  return Math.min(255, (BUN_TICK_MS / 1000) * sweeps - 3);
+  const sweeps = Math.ceil(ms / 1000 / BUN_SWEEP_S) + 1;
+  // The fewest seconds Bun counts as that many sweeps: (s + 3) >> 2 = sweeps for s = 4·sweeps − 3.
+  return Math.min(255, BUN_SWEEP_S * sweeps - 3);
 }
 
 /**
