@@ -790,12 +790,13 @@ describe.runIf(implementations.length > 0)('edge policy', () => {
           socket.on('close', () => resolve());
         });
       const photo = fixture('photo-hd.jpg');
+      const ROUNDS = 5;
       const results = await Promise.all(
         implementations.map(async (name) => {
           const { url, pid } = service(name);
           const host = new URL(url).host;
           const rounds: number[] = [];
-          for (let round = 0; round < 3; round++) {
+          for (let round = 0; round < ROUNDS; round++) {
             await Promise.all([
               ...Array.from({ length: SIZE.dropouts }, () =>
                 dropOut(
@@ -832,16 +833,20 @@ describe.runIf(implementations.length > 0)('edge policy', () => {
         }),
       );
       table.push([
-        `disconnects (${SIZE.dropouts} mid-upload + 3 mid-processing, 3 rounds)`,
+        `disconnects (${SIZE.dropouts} mid-upload + 3 mid-processing, ${ROUNDS} rounds)`,
         ...results.map((r) => `gauges 0, then 200 · RSS after rounds ${r.rounds.map(mib).join(' → ')}`),
       ]);
-      // The allocator may keep what the first rounds used (Go returns freed memory to the OS slowly); a leak would
-      // grow with every round, so the last round must not add more than a tenth of what one round sends.
+      // The allocator may keep what the first round used (Go returns freed memory to the OS slowly), and may take
+      // a new arena or heap segment in any later one: a step once (ts: 137 → 137 → 158 MiB in one CI run). A leak
+      // grows with every round, so the median growth of the rounds after the first must stay under a tenth of what
+      // one round sends.
       const roundBytes = SIZE.dropouts * (SIZE.maxUpload / 2) + 3 * photo.length;
       for (const r of results) {
+        const growths = r.rounds.slice(1, -1).map((before, i) => (r.rounds[i + 2] as number) - before);
+        const median = [...growths].sort((a, b) => a - b)[Math.floor(growths.length / 2)] as number;
         expect(
-          (r.rounds[2] as number) - (r.rounds[1] as number),
-          `${r.name}: RSS growth in round 3`,
+          median,
+          `${r.name}: median RSS growth of rounds 3 to ${ROUNDS}, ${growths.map(mib)}`,
         ).toBeLessThan(Math.max(16 * MiB, roundBytes / 10));
       }
     },
